@@ -1,0 +1,46 @@
+/*
+ * import_internal.h - what the importer's files share.  Only src/importer
+ * sees protobuf types (style.md §1).
+ */
+#ifndef OPR_IMPORT_INTERNAL_H
+#define OPR_IMPORT_INTERNAL_H
+
+#include <inttypes.h>
+
+#include "onnx.pb-c.h"
+#include "ir.h"
+
+/* State of one import. */
+struct import_ctx {
+	struct opr_graph *g;		/* graph being filled */
+	const char *src;		/* file name (or "<memory>") for messages */
+	const char *base_dir;		/* where external data lives, or NULL */
+	struct opr_err *err;		/* where failures are reported */
+};
+
+/*
+ * Converts TensorProto t into out (bytes in the graph arena).  what names the
+ * role ("initializer", "attribute") in messages.  When the bytes came from
+ * external data and ext_out is non-NULL, *ext_out records where.
+ */
+int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
+		  const char *what, struct opr_tensor *out,
+		  struct opr_external **ext_out);
+
+/*
+ * Sets dtype and shape of value v from TypeProto tp.  strict: a non-tensor
+ * type is an error (graph inputs and outputs) rather than ignored.
+ */
+int import_value_type(struct import_ctx *c, const Onnx__TypeProto *tp,
+		      int v, int strict);
+
+/* Converts the GraphProto into c->g: values, initializers, nodes, outputs. */
+int import_graph(struct import_ctx *c, const Onnx__GraphProto *gp);
+
+/* Converts the attributes of node np into node i of c->g. */
+int import_attrs(struct import_ctx *c, const Onnx__NodeProto *np, int i);
+
+/* Turns Constant nodes into initializers (the node is marked dead). */
+int import_constants(struct import_ctx *c);
+
+#endif
