@@ -81,9 +81,12 @@ static int parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Reads nbytes of external data for tensor t into dst. */
+/*
+ * Reads nbytes of external data for tensor t into a new arena block *dst,
+ * allocated only once the file is known to hold that many bytes.
+ */
 static int read_external(struct import_ctx *c, const Onnx__TensorProto *t,
-			 const char *name, void *dst, size_t nbytes,
+			 const char *name, void **dst, size_t nbytes,
 			 struct opr_external *ext)
 {
 	char path[4096];
@@ -114,10 +117,17 @@ static int read_external(struct import_ctx *c, const Onnx__TensorProto *t,
 				c->src, name, ext->length, nbytes);
 	snprintf(path, sizeof(path), "%s/%s", c->base_dir, ext->location);
 	f = fopen(path, "rb");
-	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < (uint64_t)ext->offset + nbytes ||
-	    fseeko(f, (off_t)ext->offset, SEEK_SET) ||
-	    fread(dst, 1, nbytes, f) != nbytes) {
+	if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= (uint64_t)ext->offset + nbytes) {
+		*dst = opr_arena_alloc(&c->g->arena, nbytes);
+		if (!*dst) {
+			fclose(f);
+			return opr_errf(c->err, OPR_ENOMEM, "%s: out of memory for "
+					"tensor '%s'", c->src, name);
+		}
+	}
+	if (!f || !*dst || fseeko(f, (off_t)ext->offset, SEEK_SET) ||
+	    fread(*dst, 1, nbytes, f) != nbytes) {
 		rc = opr_errf(c->err, OPR_EIO,
 			      "%s: tensor '%s': cannot read %zu bytes at offset %"
 			      PRId64 " of external data file '%s'%s%s",
@@ -150,10 +160,12 @@ static void narrow_copy(void *dst, size_t dst_size, const void *src,
 		       dst_size);
 }
 
-/* Fills dst (nbytes) from the typed repeated field matching dtype. */
+/*
+ * Fills dst from the typed repeated field matching dtype, after checking
+ * that it holds numel elements.  dst NULL: check only.
+ */
 static int copy_typed(struct import_ctx *c, const Onnx__TensorProto *t,
-		      const char *name, int dtype, void *dst, int64_t numel,
-		      size_t nbytes)
+		      const char *name, int dtype, void *dst, int64_t numel)
 {
 	size_t esz = opr_dtype_size(dtype), have = 0, src_size = 0;
 	const void *src = NULL;
@@ -185,8 +197,8 @@ static int copy_typed(struct import_ctx *c, const Onnx__TensorProto *t,
 		return opr_errf(c->err, OPR_EINVAL,
 				"%s: tensor '%s' holds %zu values but its shape needs %"
 				PRId64, c->src, name, have, numel * (int64_t)per);
-	narrow_copy(dst, esz / per, src, src_size, have);
-	(void)nbytes;
+	if (dst)
+		narrow_copy(dst, esz / per, src, src_size, have);
 	return OPR_OK;
 }
 
@@ -198,7 +210,7 @@ int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
 	int dtype = t->has_data_type ? t->data_type : 0;
 	int64_t numel;
 	size_t nbytes;
-	int rc;
+	int rc, is_external;
 
 	memset(out, 0, sizeof(*out));
 	if (ext_out)
@@ -217,31 +229,36 @@ int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
 	out->nbytes = nbytes;
 	if (nbytes == 0)
 		return OPR_OK;
-	out->data = opr_arena_alloc(&c->g->arena, nbytes);
-	if (!out->data)
-		return opr_errf(c->err, OPR_ENOMEM,
-				"%s: out of memory for %s '%s' (%zu bytes)",
-				c->src, what, name, nbytes);
-	if (t->has_data_location &&
-	    t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+	is_external = t->has_data_location &&
+		t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+	/* Check that the data is there before allocating what dims claim. */
+	if (!is_external && t->has_raw_data && t->raw_data.len != nbytes)
+		return opr_errf(c->err, OPR_EINVAL,
+				"%s: %s '%s' has %zu bytes of raw data but its "
+				"shape needs %zu", c->src, what, name,
+				t->raw_data.len, nbytes);
+	if (!is_external && !t->has_raw_data &&
+	    (rc = copy_typed(c, t, name, dtype, NULL, numel)))
+		return rc;
+	if (is_external) {
 		struct opr_external *ext = opr_arena_alloc(&c->g->arena, sizeof(*ext));
 
 		if (!ext)
 			return opr_errf(c->err, OPR_ENOMEM, "%s: out of memory", c->src);
 		if (ext_out)
 			*ext_out = ext;
-		return read_external(c, t, name, out->data, nbytes, ext);
+		return read_external(c, t, name, &out->data, nbytes, ext);
 	}
+	out->data = opr_arena_alloc(&c->g->arena, nbytes);
+	if (!out->data)
+		return opr_errf(c->err, OPR_ENOMEM,
+				"%s: out of memory for %s '%s' (%zu bytes)",
+				c->src, what, name, nbytes);
 	if (t->has_raw_data) {
-		if (t->raw_data.len != nbytes)
-			return opr_errf(c->err, OPR_EINVAL,
-					"%s: %s '%s' has %zu bytes of raw data but its "
-					"shape needs %zu", c->src, what, name,
-					t->raw_data.len, nbytes);
 		memcpy(out->data, t->raw_data.data, nbytes);
 		return OPR_OK;
 	}
-	return copy_typed(c, t, name, dtype, out->data, numel, nbytes);
+	return copy_typed(c, t, name, dtype, out->data, numel);
 }
 
 int import_value_type(struct import_ctx *c, const Onnx__TypeProto *tp,
