@@ -22,6 +22,8 @@ static int tensor_size(struct import_ctx *c, const char *what, const char *name,
 	size_t esz = opr_dtype_size(dtype);
 	size_t i;
 
+	*numel = 0;
+	*nbytes = 0;
 	if (n_dims > OPR_MAX_RANK)
 		return opr_errf(c->err, OPR_EUNSUPPORTED,
 				"%s: %s '%s' has rank %zu; onnx-prune supports up to %d",
@@ -208,8 +210,8 @@ int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
 {
 	const char *name = t->name && *t->name ? t->name : "(unnamed)";
 	int dtype = t->has_data_type ? t->data_type : 0;
-	int64_t numel;
-	size_t nbytes;
+	int64_t numel = 0;
+	size_t nbytes = 0;
 	int rc, is_external;
 
 	memset(out, 0, sizeof(*out));
