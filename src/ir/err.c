@@ -9,12 +9,17 @@
 int opr_errf(struct opr_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (err) {
 		err->code = code;
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
+		/* Names come from the file: keep the message one printable line. */
+		for (p = err->msg; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	}
 	return code;
 }

@@ -97,7 +97,8 @@ int opr_graph_toposort(struct opr_graph *g, struct opr_err *err)
 		goto out;
 	for (i = 0; i < n; i++)
 		sorted[i] = g->nodes[order[i]];
-	memcpy(g->nodes, sorted, (size_t)n * sizeof(*sorted));
+	if (n)	/* g->nodes is NULL in a graph without nodes */
+		memcpy(g->nodes, sorted, (size_t)n * sizeof(*sorted));
 	for (i = 0; i < n; i++)
 		for (k = 0; k < g->nodes[i].n_out; k++)
 			if (g->nodes[i].out[k] >= 0)

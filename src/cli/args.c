@@ -1,0 +1,257 @@
+/*
+ * args.c - the command line: parsing argv into struct cli_args, and the
+ * --help text.  Every mistake is OPR_EUSAGE with one line that says what
+ * is known, so that the user can fix the call without reading the manual.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+/* The options, the commands each applies to, and whether it takes a value. */
+static const struct {
+	const char *name;	/* long form */
+	int has_value;		/* 1: --name VALUE or --name=VALUE */
+	unsigned cmds;		/* bit mask of enum cli_cmd it applies to */
+} options[] = {
+	{ "--passes", 1, 1u << CLI_PRUNE },
+	{ "--report", 1, 1u << CLI_PRUNE },
+	{ "--external-data", 0, 1u << CLI_PRUNE },
+	{ "--json", 0, 1u << CLI_INFO },
+	{ "--help", 0, ~0u },
+	{ "--version", 0, ~0u },
+};
+
+#define N_OPTIONS ((int)(sizeof(options) / sizeof(options[0])))
+#define KNOWN_OPTIONS "--passes, --report, --external-data, --json, -h/--help, --version"
+#define KNOWN_COMMANDS "info, prune, help, version (or IN.onnx OUT.onnx to prune)"
+#define TRY_HELP " (see onnx-prune --help)"
+
+static const char *const cmd_names[] = {
+	[CLI_PRUNE] = "prune", [CLI_INFO] = "info",
+	[CLI_HELP] = "help", [CLI_VERSION] = "version",
+};
+
+void cli_print_help(FILE *f)
+{
+	char names[1024];
+	const struct opr_pass *p;
+	int i, n;
+
+	fprintf(f,
+		"onnx-prune %s - prune channels of an ONNX model and write ONNX back\n"
+		"\n"
+		"Usage:\n"
+		"  onnx-prune IN.onnx OUT.onnx [--passes a,b] [--report R.json] [--external-data]\n"
+		"  onnx-prune prune IN.onnx OUT.onnx [options]   (the same, spelt out)\n"
+		"  onnx-prune info MODEL.onnx [--json]\n"
+		"  onnx-prune --help | --version\n"
+		"\n"
+		"Commands:\n"
+		"  prune     import IN, run the passes in order (the graph is verified\n"
+		"            after each), export OUT; the default command\n"
+		"  info      per-layer table: node, op, output shape, params, MACs, and\n"
+		"            totals; --json prints one JSON object instead\n"
+		"  help      this text\n"
+		"  version   the version\n"
+		"\n"
+		"Options:\n"
+		"  --passes a,b       passes to run, in this order (default: none, which\n"
+		"                     re-writes the model after import and folding)\n"
+		"  --report FILE      write params and MACs before and after as JSON\n"
+		"  --external-data    store initializers >= 1 KiB in OUT.data beside OUT\n"
+		"  --json             (info) machine-readable output\n"
+		"  -h, --help         this text\n"
+		"  --version          print the version\n"
+		"\n"
+		"Passes:\n", OPR_VERSION);
+	p = opr_pass_table(&n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %-18s %s\n", p[i].name, p[i].help);
+	if (n == 0)
+		fprintf(f, "  %s\n", opr_pass_names(names, sizeof(names)));
+	fprintf(f,
+		"\n"
+		"Counting: params are the elements of float initializers read by\n"
+		"Conv, ConvTranspose, Gemm, MatMul, BatchNormalization and PRelu; MACs\n"
+		"are those of Conv, ConvTranspose, Gemm and MatMul for one sample.\n"
+		"\n"
+		"Exit codes:\n"
+		"  0  ok\n"
+		"  1  usage: bad command line\n"
+		"  2  bad input: the model, the data or the output path\n"
+		"  3  internal error or out of memory\n"
+		"  4  a quality gate refused the result\n");
+}
+
+/* Index of option name (up to len chars), or -1. */
+static int find_option(const char *name, size_t len)
+{
+	int i;
+
+	if (len == 2 && strncmp(name, "-h", 2) == 0)
+		return find_option("--help", 6);
+	for (i = 0; i < N_OPTIONS; i++)
+		if (strlen(options[i].name) == len &&
+		    strncmp(options[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* Resolves the comma-separated pass list s into a->passes. */
+static int parse_passes(const char *s, struct cli_args *a, struct opr_err *err)
+{
+	char name[256], known[1024];
+	const char *p = s, *e;
+	size_t len;
+
+	a->n_passes = 0;
+	for (; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (len == 0)
+			continue;
+		if (len >= sizeof(name))
+			len = sizeof(name) - 1;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (a->n_passes == CLI_MAX_PASSES)
+			return opr_errf(err, OPR_EUSAGE, "more than %d passes in --passes",
+					CLI_MAX_PASSES);
+		a->passes[a->n_passes] = opr_pass_find(name);
+		if (!a->passes[a->n_passes])
+			return opr_errf(err, OPR_EUSAGE,
+					"unknown pass '%s'; known passes: %s", name,
+					opr_pass_names(known, sizeof(known)));
+		a->n_passes++;
+	}
+	return OPR_OK;
+}
+
+/*
+ * Handles option argv[*i] (with its value, advancing *i); *seen collects
+ * the bit of each option given.  Returns OPR_OK or OPR_EUSAGE.
+ */
+static int parse_option(int argc, char **argv, int *i, unsigned *seen,
+			struct cli_args *a, struct opr_err *err)
+{
+	const char *arg = argv[*i], *eq = strchr(arg, '='), *val = NULL;
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	int o = find_option(arg, len), rc = OPR_OK;
+
+	if (o < 0)
+		return opr_errf(err, OPR_EUSAGE, "unknown option '%.*s'; known options: %s",
+				(int)len, arg, KNOWN_OPTIONS);
+	if (!options[o].has_value && eq)
+		return opr_errf(err, OPR_EUSAGE, "option %s takes no value" TRY_HELP,
+				options[o].name);
+	if (options[o].has_value) {
+		if (eq)
+			val = eq + 1;
+		else if (*i + 1 < argc)
+			val = argv[++*i];
+		else
+			return opr_errf(err, OPR_EUSAGE, "option %s needs a value" TRY_HELP,
+					options[o].name);
+	}
+	*seen |= 1u << o;
+	if (strcmp(options[o].name, "--passes") == 0)
+		rc = parse_passes(val, a, err);
+	else if (strcmp(options[o].name, "--report") == 0)
+		a->report = val;
+	else if (strcmp(options[o].name, "--external-data") == 0)
+		a->external_data = 1;
+	else if (strcmp(options[o].name, "--json") == 0)
+		a->json = 1;
+	if (rc == OPR_OK && a->report && !*a->report)
+		rc = opr_errf(err, OPR_EUSAGE, "--report needs a file name");
+	return rc;
+}
+
+/* 1 when word cannot be a model path: no '/', no '.', and no such file. */
+static int looks_like_command(const char *word)
+{
+	struct stat st;
+
+	return !strchr(word, '/') && !strchr(word, '.') && stat(word, &st) != 0;
+}
+
+/* Sets a->cmd, a->in and a->out from the n positional arguments pos[]. */
+static int parse_positional(char **pos, int n, struct cli_args *a,
+			    struct opr_err *err)
+{
+	int want, first = 0, i;
+
+	a->cmd = CLI_PRUNE;
+	if (n > 0) {
+		for (i = 0; i <= CLI_VERSION; i++)
+			if (strcmp(pos[0], cmd_names[i]) == 0)
+				break;
+		if (i <= CLI_VERSION) {
+			a->cmd = (enum cli_cmd)i;
+			first = 1;
+		} else if (looks_like_command(pos[0])) {
+			return opr_errf(err, OPR_EUSAGE,
+					"unknown command '%s'; known commands: %s",
+					pos[0], KNOWN_COMMANDS);
+		}
+	}
+	want = a->cmd == CLI_PRUNE ? 2 : a->cmd == CLI_INFO ? 1 : 0;
+	if (n - first > want)
+		return opr_errf(err, OPR_EUSAGE, "unexpected argument '%s'" TRY_HELP,
+				pos[first + want]);
+	if (n - first < want) {
+		if (n == 0)
+			return opr_errf(err, OPR_EUSAGE,
+					"missing command or model; known commands: %s",
+					KNOWN_COMMANDS);
+		return opr_errf(err, OPR_EUSAGE, "%s: missing %s" TRY_HELP,
+				cmd_names[a->cmd], n - first == 0 ?
+				"input model" : "output path");
+	}
+	if (want >= 1)
+		a->in = pos[first];
+	if (want == 2)
+		a->out = pos[first + 1];
+	return OPR_OK;
+}
+
+int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
+{
+	char *pos[4];
+	unsigned seen = 0;
+	int i, n = 0, rc, opts_done = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		if (!opts_done && strcmp(argv[i], "--") == 0) {
+			opts_done = 1;
+		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
+			if ((rc = parse_option(argc, argv, &i, &seen, a, err)))
+				return rc;
+		} else if (n < 4) {
+			pos[n++] = argv[i];
+		} else {
+			return opr_errf(err, OPR_EUSAGE, "unexpected argument '%s'" TRY_HELP,
+					argv[i]);
+		}
+	}
+	if (seen & (1u << find_option("--help", 6))) {
+		a->cmd = CLI_HELP;
+		return OPR_OK;
+	}
+	if (seen & (1u << find_option("--version", 9))) {
+		a->cmd = CLI_VERSION;
+		return OPR_OK;
+	}
+	if ((rc = parse_positional(pos, n, a, err)))
+		return rc;
+	for (i = 0; i < N_OPTIONS; i++)
+		if ((seen & (1u << i)) && !(options[i].cmds & (1u << a->cmd)))
+			return opr_errf(err, OPR_EUSAGE,
+					"option %s does not apply to '%s'" TRY_HELP,
+					options[i].name, cmd_names[a->cmd]);
+	return OPR_OK;
+}

@@ -1,0 +1,88 @@
+/*
+ * cli.h - what the files of the command-line front end share: the parsed
+ * command line, the commands, and the text/JSON output helpers.
+ *
+ * Only main() prints the final error line and exits; every other function
+ * returns an enum opr_status and fills a struct opr_err.
+ */
+#ifndef OPR_CLI_H
+#define OPR_CLI_H
+
+#include <stdio.h>
+
+#include "onnx_prune.h"
+#include "ir.h"
+#include "passes/passes.h"
+
+#define CLI_MAX_PASSES 64	/* entries --passes may list */
+
+/* The commands. */
+enum cli_cmd {
+	CLI_PRUNE,		/* onnx-prune [prune] IN OUT [options] */
+	CLI_INFO,		/* onnx-prune info MODEL [--json] */
+	CLI_HELP,		/* onnx-prune --help */
+	CLI_VERSION		/* onnx-prune --version */
+};
+
+/* The parsed command line; strings point into argv. */
+struct cli_args {
+	enum cli_cmd cmd;		/* what to do */
+	const char *in;			/* input model (prune, info) */
+	const char *out;		/* output model (prune) */
+	int n_passes;			/* entries in passes[] */
+	const struct opr_pass *passes[CLI_MAX_PASSES];	/* in run order */
+	const char *report;		/* --report FILE, or NULL */
+	int external_data;		/* --external-data given */
+	int json;			/* --json given (info) */
+};
+
+/*
+ * Parses argv into *a.  Returns OPR_OK, or OPR_EUSAGE with a one-line
+ * message that lists what is known (commands, options or passes).
+ */
+int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err);
+
+/* Prints the --help text to f. */
+void cli_print_help(FILE *f);
+
+/*
+ * `onnx-prune info`: imports a->in and prints the per-layer table, or the
+ * JSON object with --json, to stdout.  Returns an enum opr_status.
+ */
+int cli_cmd_info(const struct cli_args *a, struct opr_err *err);
+
+/*
+ * `onnx-prune IN OUT`: imports, runs the passes (verifying after each),
+ * exports and writes the --report.  Creates no output on failure.
+ */
+int cli_cmd_prune(const struct cli_args *a, struct opr_err *err);
+
+/*
+ * Checks that path names an existing regular file that can be read;
+ * otherwise OPR_EIO naming it.
+ */
+int cli_check_input(const char *path, struct opr_err *err);
+
+/*
+ * Checks that an output may be written at path: not the file other (same
+ * name or same inode; NULL: no such check), not a directory, and its parent
+ * is a writable directory.  what ("output", "report") and other_what
+ * ("input model") go into the message.  Returns OPR_OK or OPR_EIO naming
+ * path.
+ */
+int cli_check_output(const char *path, const char *what, const char *other,
+		     const char *other_what, struct opr_err *err);
+
+/* Writes s to f as a JSON string; invalid UTF-8 bytes become U+FFFD. */
+void cli_json_str(FILE *f, const char *s);
+
+/* Writes v's shape as a JSON array (null for an unknown dim) or null. */
+void cli_json_shape(FILE *f, const struct opr_value *v);
+
+/*
+ * Formats v's shape as "[N,16,28,28]" into buf (symbolic dims by name, "?"
+ * for other unknown ones, "?" alone for an unknown rank).  Returns buf.
+ */
+const char *cli_shape_str(const struct opr_value *v, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * conv.c - Conv over 1-D or 2-D inputs with groups, strides, pads,
+ * dilations and auto_pad.  Three paths: a 1x1 stride-1 unpadded conv is
+ * one sgemm per (image, group, column block) straight on the input; the
+ * general case copies a block of output columns into an im2col buffer in
+ * the thread's scratch and multiplies it by the group's weights; a conv
+ * with one input channel per group (depthwise) runs a direct kernel
+ * (conv_dw.c).  Tasks are (image, group, column block), so one image is
+ * still spread over the threads.
+ */
+#include <string.h>
+
+#include <cblas.h>
+
+#include "runtime/ops/conv.h"
+
+#define COL_BYTES (256 * 1024)	/* target im2col block per thread */
+
+/* Splits the p output columns of a plane into blocks. */
+static void plan_blocks(struct opr_rt *rt, struct conv_param *p)
+{
+	int64_t maxblk = COL_BYTES / 4 / (p->kk ? p->kk : 1), planes;
+
+	if (maxblk < 32)
+		maxblk = 32;
+	p->nblk = (p->p + maxblk - 1) / maxblk;
+	planes = p->n * p->group;
+	while (planes * p->nblk < rt->pool.n && p->p / (p->nblk + 1) >= 64)
+		p->nblk++;
+	if (p->nblk < 1)
+		p->nblk = 1;
+	p->blk = (p->p + p->nblk - 1) / p->nblk;
+}
+
+static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
+{
+	struct conv_param *p = rn->param;
+	struct rt_geom *g = &p->gm;
+	struct rt_val *x = opr_rt_need_in(rt, rn, 0, OPR_DT_FLOAT, err);
+	struct rt_val *w = x ? opr_rt_need_in(rt, rn, 1, OPR_DT_FLOAT, err) : NULL;
+	struct rt_val *b = opr_rt_in(rt, rn, 2);
+	int64_t d[4];
+	int rc;
+
+	if (!w)
+		return err->code;
+	if (x->rank < 3 || w->rank != x->rank)
+		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "input rank %d, weight "
+			       "rank %d", x->rank, w->rank);
+	if ((rc = opr_rt_geom_read(rt, rn, x->rank, x->dims + 2, w->dims + 2, 0, g,
+			       err)))
+		return rc;
+	p->n = x->dims[0];
+	p->c = x->dims[1];
+	p->m = w->dims[0];
+	p->group = opr_node_attr_int(rn->n, "group", 1);
+	if (p->group < 1 || p->c % p->group || p->m % p->group ||
+	    w->dims[1] != p->c / p->group)
+		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "%lld input channels, "
+			       "weight [%lld, %lld, ...], group %lld",
+			       (long long)p->c, (long long)w->dims[0],
+			       (long long)w->dims[1], (long long)p->group);
+	if (g->k[0] != (g->ns == 2 ? w->dims[2] : 1) ||
+	    g->k[1] != w->dims[x->rank - 1])
+		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "kernel_shape does not "
+			       "match the weight");
+	if (b && (b->dtype != OPR_DT_FLOAT || b->numel != p->m))
+		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "bias has %lld values for "
+			       "%lld output channels", (long long)b->numel,
+			       (long long)p->m);
+	p->cg = p->c / p->group;
+	p->mg = p->m / p->group;
+	p->kk = p->cg * g->k[0] * g->k[1];
+	p->hw = g->in[0] * g->in[1];
+	p->p = g->out[0] * g->out[1];
+	if (p->cg == 1 && p->group > 1)
+		p->kind = CONV_DW;
+	else if (g->k[0] == 1 && g->k[1] == 1 && g->s[0] == 1 && g->s[1] == 1 &&
+		 !g->pb[0] && !g->pb[1] && !g->pe[0] && !g->pe[1])
+		p->kind = CONV_GEMM;
+	else
+		p->kind = CONV_IM2COL;
+	plan_blocks(rt, p);
+	if (p->kind == CONV_IM2COL)
+		rn->scratch = (size_t)(p->kk * p->blk) * sizeof(float);
+	d[0] = p->n;
+	d[1] = p->m;
+	d[2] = g->out[2 - g->ns];
+	d[3] = g->out[1];
+	return opr_rt_set_out(rt, rn, opr_rt_out(rt, rn, 0), OPR_DT_FLOAT, x->rank, d, err);
+}
+
+/*
+ * One output row segment of im2col: dst[i] = x row at iw = (ow0 + i) * s +
+ * off for i < n, 0 where iw falls outside [0, w).  The valid middle is a
+ * memcpy (stride 1) or a plain strided loop.
+ */
+static void im2col_seg(float *dst, const float *xr, int64_t w, int64_t ow0,
+		       int64_t n, int64_t s, int64_t off)
+{
+	int64_t lo, hi, i;
+
+	/* valid i: 0 <= (ow0 + i) * s + off < w */
+	lo = -off - ow0 * s;
+	lo = lo > 0 ? (lo + s - 1) / s : 0;
+	hi = w - 1 - off - ow0 * s;
+	hi = hi >= 0 ? hi / s + 1 : 0;
+	if (hi > n)
+		hi = n;
+	if (lo > hi)
+		lo = hi;
+	for (i = 0; i < lo; i++)
+		dst[i] = 0;
+	if (s == 1)
+		memcpy(dst + lo, xr + ow0 + lo + off,
+		       (size_t)(hi - lo) * sizeof(float));
+	else
+		for (i = lo; i < hi; i++)
+			dst[i] = xr[(ow0 + i) * s + off];
+	for (i = hi; i < n; i++)
+		dst[i] = 0;
+}
+
+/* im2col of output columns [q0, q0 + len) of one group of one image. */
+static void im2col(const struct conv_param *p, const float *x, int64_t q0,
+		   int64_t len, float *col)
+{
+	const struct rt_geom *g = &p->gm;
+	int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
+	int64_t c, ki, kj;
+
+	for (c = 0; c < p->cg; c++)
+		for (ki = 0; ki < g->k[0]; ki++)
+			for (kj = 0; kj < g->k[1]; kj++) {
+				float *dst = col + ((c * g->k[0] + ki) * g->k[1] + kj) * len;
+				const float *xc = x + c * p->hw;
+				int64_t q = q0, end = q0 + len, oh = q0 / OW, ow = q0 % OW;
+				int64_t off = kj * g->d[1] - g->pb[1];
+
+				while (q < end) {
+					int64_t ih = oh * g->s[0] - g->pb[0] + ki * g->d[0];
+					int64_t n = OW - ow < end - q ? OW - ow : end - q;
+
+					if (ih < 0 || ih >= H)
+						memset(dst, 0, (size_t)n * sizeof(float));
+					else
+						im2col_seg(dst, xc + ih * W, W, ow, n,
+							   g->s[1], off);
+					dst += n;
+					q += n;
+					ow = 0;
+					oh++;
+				}
+			}
+}
+
+struct conv_job {
+	struct opr_rt *rt;
+	const struct conv_param *p;
+	const float *x, *w, *b;
+	float *y;
+};
+
+static void conv_task(void *arg, int64_t t, int tid)
+{
+	const struct conv_job *j = arg;
+	const struct conv_param *p = j->p;
+	int64_t blk = t % p->nblk, gi = (t / p->nblk) % p->group;
+	int64_t n = t / p->nblk / p->group, q0 = blk * p->blk, len, m;
+	const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
+	const float *w = j->w + gi * p->mg * p->kk;
+	float *y = j->y + (n * p->m + gi * p->mg) * p->p + q0;
+	const float *bmat;
+	int ldb;
+
+	len = p->p - q0 < p->blk ? p->p - q0 : p->blk;
+	if (len <= 0)
+		return;
+	for (m = 0; m < p->mg; m++) {
+		float *ym = y + m * p->p;
+		int64_t k;
+
+		/* bias, filled by doubling copies (the scalar loop is slow) */
+		ym[0] = j->b ? j->b[gi * p->mg + m] : 0;
+		for (k = 1; k < len; k *= 2)
+			memcpy(ym + k, ym, (size_t)(k < len - k ? k : len - k) *
+			       sizeof(float));
+	}
+	if (!p->kk)
+		return;
+	if (p->kind == CONV_GEMM) {
+		bmat = x + q0;
+		ldb = (int)p->hw;
+	} else {
+		float *col = opr_rt_scratch(j->rt, tid);
+
+		im2col(p, x, q0, len, col);
+		bmat = col;
+		ldb = (int)len;
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p->mg,
+		    (int)len, (int)p->kk, 1.0f, w, (int)p->kk, bmat, ldb, 1.0f,
+		    y, (int)p->p);
+}
+
+static int conv_fwd(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
+{
+	const struct conv_param *p = rn->param;
+	struct rt_val *b = opr_rt_in(rt, rn, 2);
+	struct conv_job j;
+
+	(void)err;
+	j.rt = rt;
+	j.p = p;
+	j.x = opr_rt_in(rt, rn, 0)->data;
+	j.w = opr_rt_in(rt, rn, 1)->data;
+	j.b = b ? b->data : NULL;
+	j.y = opr_rt_out(rt, rn, 0)->data;
+	if (!p->p || !p->n || !p->m)
+		return OPR_OK;
+	if (p->kind == CONV_DW) {
+		opr_rt_conv_dw(rt, p, j.x, j.w, j.b, j.y);
+		return OPR_OK;
+	}
+	opr_rt_pool_run(&rt->pool, p->n * p->group * p->nblk, conv_task, &j);
+	return OPR_OK;
+}
+
+const struct rt_op opr_rt_op_conv = {
+	.param_size = sizeof(struct conv_param),
+	.prep = conv_prep, .fwd = conv_fwd
+};

@@ -1,0 +1,98 @@
+/*
+ * conv_dw.c - the direct kernel of depthwise Conv (one input channel per
+ * group, any channel multiplier): per output row, the taps of each valid
+ * kernel row are added across the interior columns without bounds checks,
+ * and the border columns with them.
+ */
+#include "runtime/ops/conv.h"
+
+struct dw_job {
+	const struct conv_param *p;
+	const float *x, *w, *b;
+	float *y;
+};
+
+/* First and one-past-last output column whose taps all lie inside. */
+static void interior(const struct rt_geom *g, int64_t *lo, int64_t *hi)
+{
+	int64_t s = g->s[1], pad = g->pb[1], last = (g->k[1] - 1) * g->d[1];
+
+	*lo = (pad + s - 1) / s;
+	*hi = g->in[1] - 1 - last + pad >= 0 ?
+	      (g->in[1] - 1 - last + pad) / s + 1 : 0;
+	if (*hi > g->out[1])
+		*hi = g->out[1];
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+static void dw_row(const struct rt_geom *g, const float *x, const float *w,
+		   float *y, int64_t oh, int64_t lo, int64_t hi)
+{
+	int64_t H = g->in[0], W = g->in[1], ki, kj, ow;
+	int64_t sw = g->s[1];
+
+	for (ki = 0; ki < g->k[0]; ki++) {
+		int64_t ih = oh * g->s[0] - g->pb[0] + ki * g->d[0];
+		const float *xr = x + ih * W;
+
+		if (ih < 0 || ih >= H)
+			continue;
+		for (kj = 0; kj < g->k[1]; kj++) {
+			float wv = w[ki * g->k[1] + kj];
+			int64_t off = kj * g->d[1] - g->pb[1];
+
+			for (ow = 0; ow < lo; ow++) {
+				int64_t iw = ow * sw + off;
+
+				if (iw >= 0 && iw < W)
+					y[ow] += wv * xr[iw];
+			}
+			if (sw == 1)
+				for (ow = lo; ow < hi; ow++)
+					y[ow] += wv * xr[ow + off];
+			else
+				for (ow = lo; ow < hi; ow++)
+					y[ow] += wv * xr[ow * sw + off];
+			for (ow = hi; ow < g->out[1]; ow++) {
+				int64_t iw = ow * sw + off;
+
+				if (iw >= 0 && iw < W)
+					y[ow] += wv * xr[iw];
+			}
+		}
+	}
+}
+
+static void dw_planes(void *arg, int64_t q0, int64_t q1, int tid)
+{
+	const struct dw_job *j = arg;
+	const struct conv_param *p = j->p;
+	const struct rt_geom *g = &p->gm;
+	int64_t q, oh, ow, lo, hi, kk = g->k[0] * g->k[1];
+
+	(void)tid;
+	interior(g, &lo, &hi);
+	for (q = q0; q < q1; q++) {
+		int64_t n = q / p->m, m = q % p->m, c = m / p->mg;
+		const float *x = j->x + (n * p->c + c) * p->hw;
+		float *y = j->y + q * p->p;
+		float bias = j->b ? j->b[m] : 0;
+
+		for (oh = 0; oh < g->out[0]; oh++) {
+			float *yr = y + oh * g->out[1];
+
+			for (ow = 0; ow < g->out[1]; ow++)
+				yr[ow] = bias;
+			dw_row(g, x, j->w + m * kk, yr, oh, lo, hi);
+		}
+	}
+}
+
+void opr_rt_conv_dw(struct opr_rt *rt, const struct conv_param *p, const float *x,
+		const float *w, const float *b, float *y)
+{
+	struct dw_job j = { p, x, w, b, y };
+
+	opr_rt_parallel_range(rt, p->n * p->m, 1, dw_planes, &j);
+}

@@ -1,0 +1,353 @@
+/*
+ * runtime.h - the float32 CPU runtime: its public entry points (also in
+ * include/onnx_prune.h) and the internal types the per-op files in
+ * src/runtime/ops/ share.
+ *
+ * How a graph runs:
+ *
+ *   opr_rt_new()  classifies every value (constant, runtime input, static,
+ *                 activation), then "prepares" the graph for the largest
+ *                 batch: each op's prep function computes its output shapes
+ *                 from its input shapes and constant inputs, and the nodes
+ *                 whose inputs are all known at that point (Shape, and what
+ *                 reads only initializers) are evaluated right away.  Then
+ *                 every activation gets a slot in one workspace, reused
+ *                 after its last use, and the workspace is allocated once.
+ *   opr_rt_run()  re-prepares when the batch changed (no allocation), binds
+ *                 the inputs and calls each op's fwd function in order.
+ *
+ * The runtime computes its own shapes, so it does not trust (or need) the
+ * shapes shape inference left in the graph, only the dims of the graph
+ * inputs: an input dim that is not known statically takes the batch n.
+ */
+#ifndef OPR_RUNTIME_H
+#define OPR_RUNTIME_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir.h"
+
+/* ---- public API (declared again in include/onnx_prune.h) ---- */
+
+struct opr_rt;
+struct opr_rt_info;
+
+int opr_rt_new(const struct opr_graph *g, int batch, int threads,
+	       struct opr_rt **out, struct opr_err *err);
+int opr_rt_run(struct opr_rt *rt, const float *input, int n, float *output,
+	       struct opr_err *err);
+int opr_rt_run_named(struct opr_rt *rt, int n, int n_in,
+		     const char *const *in_names, const void *const *in,
+		     int n_out, const char *const *out_names, void *const *out,
+		     struct opr_err *err);
+int opr_rt_n_inputs(const struct opr_rt *rt);
+int opr_rt_n_outputs(const struct opr_rt *rt);
+int opr_rt_input_info(struct opr_rt *rt, int i, int n,
+		      struct opr_rt_info *info, struct opr_err *err);
+int opr_rt_output_info(struct opr_rt *rt, int i, int n,
+		       struct opr_rt_info *info, struct opr_err *err);
+size_t opr_rt_workspace_bytes(const struct opr_rt *rt);
+void opr_rt_free(struct opr_rt *rt);
+
+/* ---- internal ---- */
+
+#define RT_ALIGN 64		/* workspace slots start on a cache line */
+
+/* What a value is to the runtime. */
+enum rt_kind {
+	RT_UNUSED = 0,		/* read by no live node */
+	RT_CONST,		/* initializer: data in the graph arena */
+	RT_INPUT,		/* graph input: data is the caller's buffer */
+	RT_STATIC,		/* computed when preparing: own buffer */
+	RT_ACT			/* activation: a slot in the workspace */
+};
+
+/* The runtime's view of one graph value (indexed like g->values). */
+struct rt_val {
+	int kind;			/* enum rt_kind */
+	int dtype;			/* enum opr_dtype of the data */
+	int rank;			/* number of dims */
+	int64_t dims[OPR_MAX_RANK];	/* all known once prepared */
+	int64_t numel;			/* product of dims */
+	size_t nbytes;			/* numel * element size */
+	size_t cap;			/* bytes available at data (planned) */
+	int alias;			/* value whose buffer this one views, -1 */
+	int first, last;		/* live from node first to node last */
+	size_t off;			/* workspace offset (RT_ACT roots) */
+	void *data;			/* current bytes, NULL until known */
+	void *own;			/* malloc'd buffer of RT_STATIC values */
+};
+
+struct opr_rt;
+struct rt_node;
+
+/*
+ * One op of the runtime.  prep computes the outputs' dtype and dims (with
+ * opr_rt_set_out) from the inputs' dims and constant inputs, validates the
+ * attributes, fills rn->param and sets rn->scratch; it may read the data of
+ * RT_CONST and RT_STATIC inputs only.  fwd computes the outputs.  Both
+ * return OPR_OK or an error naming the node (opr_rt_errf).  Neither allocates.
+ */
+struct rt_op {
+	size_t param_size;	/* bytes of rn->param, zeroed once */
+	unsigned flags;		/* RT_F_* */
+	int (*prep)(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err);
+	int (*fwd)(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err);
+};
+
+#define RT_F_VIEW	1u	/* output 0 shares input 0's bytes */
+#define RT_F_SHAPE_ONLY	2u	/* reads only its input's dims (Shape) */
+
+/* The runtime's view of one graph node (indexed like g->nodes). */
+struct rt_node {
+	int idx;			/* node index in the graph */
+	const struct opr_node *n;	/* the graph node */
+	const struct rt_op *op;		/* NULL for dead nodes */
+	void *param;			/* op-specific, op->param_size bytes */
+	size_t scratch;			/* per-thread scratch bytes fwd needs */
+	int is_static;			/* evaluated while preparing */
+};
+
+/* Work function of the thread pool: task in [0, ntasks), tid in [0, n). */
+typedef void (*rt_task_fn)(void *arg, int64_t task, int tid);
+
+/* A small pthread pool; the calling thread works as tid 0. */
+struct rt_pool {
+	int n;				/* threads including the caller */
+	pthread_t *th;			/* n - 1 workers */
+	pthread_mutex_t mu;		/* guards the fields below */
+	pthread_cond_t go;		/* signalled when a job starts or stop */
+	pthread_cond_t done;		/* signalled when the last worker ends */
+	unsigned long gen;		/* job generation counter */
+	int busy;			/* workers still in the current job */
+	int stop;			/* 1: workers exit */
+	int started;			/* workers created */
+	rt_task_fn fn;			/* current job */
+	void *arg;			/* its argument */
+	int64_t ntasks;			/* its task count */
+	atomic_llong next;		/* next task to hand out */
+};
+
+/* A planned runtime. */
+struct opr_rt {
+	const struct opr_graph *g;	/* not owned; must outlive rt */
+	int64_t opset;			/* default-domain opset of g */
+	int batch;			/* largest n planned for */
+	int cur_n;			/* n of the last prepare, 0 before */
+	int planning;			/* 1 during the sizing prepare */
+	struct rt_val *vals;		/* g->n_values entries */
+	struct rt_node *nodes;		/* g->n_nodes entries */
+	int n_in;			/* runtime inputs (no initializer) */
+	int *in;			/* their value ids, in graph order */
+	unsigned char *ws;		/* the workspace, allocated once */
+	size_t ws_bytes;		/* its size */
+	size_t act_bytes;		/* activation part of it */
+	unsigned char *scratch;		/* per-thread scratch, inside ws */
+	size_t scratch_stride;		/* bytes per thread */
+	void *tmp;			/* scratch for static nodes while planning */
+	size_t tmp_bytes;		/* its size */
+	struct rt_pool pool;		/* worker threads */
+};
+
+/* ---- helpers (runtime_util.c) ---- */
+
+/* Value of input k of rn, or NULL when absent or omitted. */
+struct rt_val *opr_rt_in(struct opr_rt *rt, const struct rt_node *rn, int k);
+
+/* Value of output k of rn, or NULL when absent or omitted. */
+struct rt_val *opr_rt_out(struct opr_rt *rt, const struct rt_node *rn, int k);
+
+/*
+ * Sets err to code and "path: node 'x' (Op): " + message; returns code.
+ */
+int opr_rt_errf(const struct opr_rt *rt, const struct rt_node *rn,
+	    struct opr_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/*
+ * Input k of rn, required present and (dtype > 0) of that dtype; on failure
+ * sets err (OPR_ESHAPE or OPR_EUNSUPPORTED) and returns NULL.
+ */
+struct rt_val *opr_rt_need_in(struct opr_rt *rt, const struct rt_node *rn, int k,
+			  int dtype, struct opr_err *err);
+
+/*
+ * Sets v's dtype and dims and derived sizes.  Fails (OPR_ESHAPE) on a
+ * negative dim, a rank over OPR_MAX_RANK or a size overflow; while not
+ * planning, OPR_EINTERNAL when the bytes exceed the planned capacity.
+ */
+int opr_rt_set_out(struct opr_rt *rt, const struct rt_node *rn, struct rt_val *v,
+	       int dtype, int rank, const int64_t *dims, struct opr_err *err);
+
+/* Copies the dtype and shape of src to output k (same-shape ops). */
+int opr_rt_same_shape(struct opr_rt *rt, const struct rt_node *rn, int k,
+		  const struct rt_val *src, struct opr_err *err);
+
+/* 1 when input v's data is known while preparing (constant or static). */
+int opr_rt_is_known(const struct rt_val *v);
+
+/*
+ * Reads input k, which must be a known int64 or int32 tensor of at most
+ * max elements, into out[0..*cnt).  Returns 1 when read, 0 when the input
+ * is absent, or an error code (set in err) when it is not known or fits not.
+ */
+int opr_rt_const_ints(struct opr_rt *rt, const struct rt_node *rn, int k,
+		  int64_t *out, int max, int *cnt, struct opr_err *err);
+
+/* As opr_rt_const_ints() for a known float or double tensor. */
+int opr_rt_const_floats(struct opr_rt *rt, const struct rt_node *rn, int k,
+		    double *out, int max, int *cnt, struct opr_err *err);
+
+/*
+ * Reads the INTS attribute name into out[0..*cnt).  Returns 1 when present,
+ * 0 when absent, or an error code when it is not INTS or longer than max.
+ */
+int opr_rt_attr_ints(struct opr_rt *rt, const struct rt_node *rn,
+		 const char *name, int64_t *out, int max, int *cnt,
+		 struct opr_err *err);
+
+/* The STRING attribute name, or dflt. */
+const char *opr_rt_attr_str(const struct rt_node *rn, const char *name,
+			const char *dflt);
+
+/* Normalises axis a into [0, rank); error naming the node if out of range. */
+int opr_rt_axis(struct opr_rt *rt, const struct rt_node *rn, int64_t a, int rank,
+	    int *out, struct opr_err *err);
+
+/* Product of dims[lo..hi). */
+int64_t opr_rt_prod(const int64_t *dims, int lo, int hi);
+
+/* Per-thread scratch of thread tid for the running node. */
+void *opr_rt_scratch(struct opr_rt *rt, int tid);
+
+/* Element i of a numeric tensor (float, double or any integer) as double. */
+double opr_rt_load_f(const void *p, int dtype, int64_t i);
+
+/* Element i of a numeric tensor as int64 (floats truncate). */
+int64_t opr_rt_load_i(const void *p, int dtype, int64_t i);
+
+/* ---- thread pool (pool.c) ---- */
+
+/* Starts n - 1 workers.  Returns OPR_OK or OPR_ENOMEM. */
+int opr_rt_pool_init(struct rt_pool *p, int n, struct opr_err *err);
+
+/* Runs fn for every task in [0, ntasks) on the pool and waits. */
+void opr_rt_pool_run(struct rt_pool *p, int64_t ntasks, rt_task_fn fn, void *arg);
+
+/* Stops and joins the workers. */
+void opr_rt_pool_free(struct rt_pool *p);
+
+/* Range work function: elements [begin, end) on thread tid. */
+typedef void (*rt_range_fn)(void *arg, int64_t begin, int64_t end, int tid);
+
+/*
+ * Splits [0, total) into chunks of at least grain elements and runs fn on
+ * them in parallel (inline when it is one chunk).
+ */
+void opr_rt_parallel_range(struct opr_rt *rt, int64_t total, int64_t grain,
+		       rt_range_fn fn, void *arg);
+
+/* ---- numpy broadcasting (broadcast.c) ---- */
+
+/* A broadcast of up to two inputs onto an output, dims collapsed. */
+struct rt_bcast {
+	int rank;			/* collapsed rank, >= 1 */
+	int64_t d[OPR_MAX_RANK];	/* collapsed output dims */
+	int64_t sa[OPR_MAX_RANK];	/* a's element strides (0: broadcast) */
+	int64_t sb[OPR_MAX_RANK];	/* b's element strides */
+	int64_t inner;			/* d[rank - 1] */
+	int64_t rows;			/* product of the other dims */
+};
+
+/*
+ * Numpy broadcast of shapes a and b into out (rank *rank).  Returns 0, or
+ * -1 when they do not broadcast.
+ */
+int opr_rt_bcast_shape(int ra, const int64_t *a, int rb, const int64_t *b,
+		   int *rank, int64_t *out);
+
+/* Plans the broadcast of a (and b unless rb < 0) onto out. */
+void opr_rt_bcast_plan(struct rt_bcast *p, int ro, const int64_t *out, int ra,
+		   const int64_t *a, int rb, const int64_t *b);
+
+/* Element offsets into a and b of the first element of row r. */
+void opr_rt_bcast_row(const struct rt_bcast *p, int64_t r, int64_t *oa,
+		  int64_t *ob);
+
+/* Copies a (element size es) broadcast to the planned output. */
+void opr_rt_bcast_copy(struct opr_rt *rt, const struct rt_bcast *p,
+		   const void *a, void *out, size_t es);
+
+/* Binary float operations. */
+enum rt_binop { RT_ADD, RT_SUB, RT_MUL, RT_DIV, RT_PRELU };
+
+/*
+ * The shared body of Add/Sub/Mul/Div/PRelu: checks dtypes (float, or
+ * int64/int32 for the arithmetic), broadcasts and computes.  prep sets the
+ * output shape; fwd computes.
+ */
+int opr_rt_binary_prep(struct opr_rt *rt, struct rt_node *rn, int uni,
+		   struct opr_err *err);
+int opr_rt_binary_fwd(struct opr_rt *rt, struct rt_node *rn, enum rt_binop op,
+		  struct opr_err *err);
+
+/* ---- strided copies (strided.c) ---- */
+
+/*
+ * Copies a tensor of rank r and dims d (element size es) whose element
+ * (i_0, .., i_r-1) is src[base + sum i_k * s[k]] (strides in elements, may
+ * be negative or 0) into dst, contiguous.  Slice and Transpose use it.
+ */
+void opr_rt_strided_copy(struct opr_rt *rt, int r, const int64_t *d,
+		     const int64_t *s, int64_t base, const void *src,
+		     void *dst, size_t es);
+
+/* Row-major element strides of dims[0..rank) into s. */
+void opr_rt_strides(const int64_t *dims, int rank, int64_t *s);
+
+/* ---- unary float maps (unary.c) ---- */
+
+/* Float map of one element; ctx holds the op's constants. */
+typedef void (*rt_map_fn)(const float *x, float *y, int64_t n,
+			  const float *ctx);
+
+/* prep of a same-shape float op. */
+int opr_rt_unary_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err);
+
+/* Applies fn over input 0 into output 0 in parallel chunks. */
+int opr_rt_unary_fwd(struct opr_rt *rt, struct rt_node *rn, rt_map_fn fn,
+		 const float *ctx, struct opr_err *err);
+
+/* ---- spatial geometry of Conv and pools (geom.c) ---- */
+
+#define RT_MAX_SPATIAL 2	/* 1-D and 2-D; 1-D runs as H = 1 */
+
+/* Window geometry of a Conv or pool over 1 or 2 spatial axes. */
+struct rt_geom {
+	int ns;				/* spatial axes in the model (1 or 2) */
+	int64_t in[2];			/* input H, W (H = 1 for 1-D) */
+	int64_t k[2];			/* kernel */
+	int64_t s[2];			/* strides */
+	int64_t d[2];			/* dilations */
+	int64_t pb[2], pe[2];		/* pads at begin and end */
+	int64_t out[2];			/* output H, W */
+};
+
+/*
+ * Reads kernel_shape (or takes kernel when non-NULL), strides, dilations,
+ * pads, auto_pad and (pools) ceil_mode for an input of rank xr with spatial
+ * dims xs, and computes the output.  Errors name the node.
+ */
+int opr_rt_geom_read(struct opr_rt *rt, const struct rt_node *rn, int xr,
+		 const int64_t *xs, const int64_t *kernel, int is_pool,
+		 struct rt_geom *gm, struct opr_err *err);
+
+/* ---- the op table (ops_table.c) ---- */
+
+/* The runtime op for a graph op, or NULL when the runtime lacks it. */
+const struct rt_op *opr_rt_op_for(enum opr_op op);
+
+#endif
