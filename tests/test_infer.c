@@ -402,8 +402,45 @@ static void test_unknown(void)
 	opr_graph_free(g);
 }
 
+/* Forms of opset 18: Split num_outputs, Pad axes, ReduceMean noop. */
+static void test_opset18_forms(void)
+{
+	struct opr_graph *g = t_with_x("N,7,5");
+	int nd;
+
+	nd = t_node(g, "Split", "x", "a,b,c");
+	t_attr_i(g, nd, "axis", 1);
+	t_attr_i(g, nd, "num_outputs", 3);
+	t_init_i64(g, "pads", "2", 2, 1LL, 2LL);
+	t_init_i64(g, "axes", "1", 1, -1LL);
+	t_node(g, "Pad", "x,pads,,axes", "p");
+	t_init_i64(g, "none", "0", 0);
+	nd = t_node(g, "ReduceMean", "x,none", "r");
+	t_attr_i(g, nd, "noop_with_empty_axes", 1);
+	INFER(g);
+	EXPECT(g, "a", OPR_DT_FLOAT, "N,3,5");
+	EXPECT(g, "c", OPR_DT_FLOAT, "N,1,5");
+	EXPECT(g, "p", OPR_DT_FLOAT, "N,7,8");
+	EXPECT(g, "r", OPR_DT_FLOAT, "N,7,5");
+	opr_graph_free(g);
+}
+
+/* Every op of the table has a name that looks up to it and an infer slot. */
+static void test_table(void)
+{
+	int i;
+
+	for (i = 1; i < OPR_OP_COUNT; i++) {
+		CHECK(opr_ops[i].name && (int)opr_op_lookup(opr_ops[i].name, "") == i);
+		CHECK(opr_ops[i].infer != NULL);
+	}
+	CHECK(opr_op_lookup("Conv", "com.microsoft") == OPR_OP_UNKNOWN);
+}
+
 int main(void)
 {
+	test_table();
+	test_opset18_forms();
 	test_conv();
 	test_conv_errors();
 	test_convtranspose_pools();

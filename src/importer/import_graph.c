@@ -178,6 +178,13 @@ static int import_node_inputs(struct import_ctx *c, const Onnx__NodeProto *np,
 				opr_node_desc(c->g, i, buf, sizeof(buf)), n->n_in,
 				n->n_out, def->name, def->min_in, def->max_in,
 				def->min_out, def->max_out);
+	/* Output 0 of every op in the table is required; infer and fold
+	 * index values[out[0]] without checking. */
+	if (n->op != OPR_OP_UNKNOWN && n->n_out > 0 && n->out[0] < 0)
+		return opr_errf(c->err, OPR_EINVAL,
+				"%s: %s: output 0 has no name, but %s requires it",
+				c->src, opr_node_desc(c->g, i, buf, sizeof(buf)),
+				def->name);
 	return import_attrs(c, np, i);
 }
 

@@ -90,7 +90,11 @@ void opr_walk_next(struct opr_walk *w)
 	}
 }
 
-/* 1 when node's inputs allow a full fold (all initializers; Shape: static). */
+/*
+ * 1 when node can be fully folded: all inputs initializers (Shape: its
+ * input's shape static), every output present with a static shape, and
+ * the outputs not larger than FOLD_MAX_BYTES.
+ */
 static int foldable(const struct opr_graph *g, int node)
 {
 	const struct opr_node *n = &g->nodes[node];
@@ -102,12 +106,14 @@ static int foldable(const struct opr_graph *g, int node)
 	for (k = 0; k < n->n_in && n->op != OPR_OP_SHAPE; k++)
 		if (n->in[k] >= 0 && !g->values[n->in[k]].is_initializer)
 			return 0;
+	if (n->n_out == 0)
+		return 0;
 	for (k = 0; k < n->n_out; k++) {
 		const struct opr_value *v;
 		int64_t numel;
 
-		if (n->out[k] < 0)
-			continue;
+		if (n->out[k] < 0)	/* the folders fill every output */
+			return 0;
 		v = &g->values[n->out[k]];
 		if (opr_numel(v->dims, v->rank, &numel) || !opr_dtype_size(v->dtype) ||
 		    (uint64_t)numel > FOLD_MAX_BYTES / opr_dtype_size(v->dtype))

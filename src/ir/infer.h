@@ -113,7 +113,13 @@ int opr_dim_merge(int64_t d1, const char *p1, int64_t d2, const char *p2,
 int opr_read_axes(struct opr_graph *g, int node, int rank, int *axes, int *n,
 		  struct opr_err *err);
 
-/* ---- per-op inference (infer_*.c), pointed at by the op table ---- */
+/*
+ * ---- per-op inference (infer_*.c), pointed at by the op table ----
+ * Each follows the contract of opr_infer_fn (ops.h): outputs get dtype and
+ * shape from the inputs and attributes; OPR_ESHAPE naming node, op and the
+ * attribute or input at fault; an output that cannot be known is left as
+ * it was.
+ */
 
 int opr_infer_same(struct opr_graph *g, int node, struct opr_err *err);
 int opr_infer_binary(struct opr_graph *g, int node, struct opr_err *err);
@@ -207,6 +213,12 @@ void opr_walk_next(struct opr_walk *w);
 /* Row-major element strides of dims into st. */
 void opr_strides(const int64_t *dims, int rank, int64_t *st);
 
+/*
+ * Per-op folders, pointed at by the op table.  Each follows the contract of
+ * opr_fold_fn (ops.h); they run right after the node's inference, so the
+ * output shapes they fill are known, and return OPR_EUNSUPPORTED (nothing
+ * written) for what they do not handle.
+ */
 int opr_fold_copy(struct opr_graph *g, int node, struct opr_err *err);
 int opr_fold_transpose(struct opr_graph *g, int node, struct opr_err *err);
 int opr_fold_concat(struct opr_graph *g, int node, struct opr_err *err);

@@ -48,6 +48,7 @@ static void slice_axis(int64_t dim, int64_t st, int64_t en, int64_t step,
 int opr_slice_plan(struct opr_graph *g, int node, const struct opr_shape *x,
 		   struct opr_slice_plan *sp, struct opr_err *err)
 {
+	const struct opr_node *n = &g->nodes[node];
 	int64_t st[OPR_MAX_RANK], en[OPR_MAX_RANK], ax[OPR_MAX_RANK], stp[OPR_MAX_RANK];
 	int ns, ne, na, nst, i, a, r[4];
 
@@ -59,12 +60,12 @@ int opr_slice_plan(struct opr_graph *g, int node, const struct opr_shape *x,
 		return opr_infer_errf(g, node, err, "starts, ends, axes and steps "
 				      "must be int32/int64 vectors of at most %d "
 				      "entries", OPR_MAX_RANK);
-	if (g->nodes[node].n_in == 1 && (r[0] == 0 || r[1] == 0))
+	if (n->n_in == 1 && (r[0] == 0 || r[1] == 0))
 		return opr_infer_errf(g, node, err, "attributes starts and ends "
 				      "are required");
-	if (r[0] == 0 || r[1] == 0 || (g->nodes[node].n_in > 3 && g->nodes[node].in[3] >= 0
-				       && r[2] == 0) ||
-	    (g->nodes[node].n_in > 4 && g->nodes[node].in[4] >= 0 && r[3] == 0))
+	/* a given but computed parameter: the slice is not known statically */
+	if (r[0] == 0 || r[1] == 0 || (n->n_in > 3 && n->in[3] >= 0 && r[2] == 0) ||
+	    (n->n_in > 4 && n->in[4] >= 0 && r[3] == 0))
 		return OPR_EUNSUPPORTED;
 	if (ns != ne || (r[2] && na != ns) || (r[3] && nst != ns) || ns > x->rank)
 		return opr_infer_errf(g, node, err, "starts, ends, axes and steps "

@@ -153,6 +153,27 @@ static void test_fold_view(void)
 	opr_graph_free(g);
 }
 
+/* Expand to (x.size(0), 3, 4): the batch symbol becomes 1. */
+static void test_fold_expand(void)
+{
+	struct opr_graph *g = t_with_x("N,1,4");
+	int nd;
+
+	t_node(g, "Shape", "x", "s");
+	t_init_i64(g, "i0", "1", 1, 0LL);
+	t_init_i64(g, "c34", "2", 2, 3LL, 4LL);
+	t_node(g, "Gather", "s,i0", "n");
+	nd = t_node(g, "Concat", "n,c34", "shape");
+	t_attr_i(g, nd, "axis", 0);
+	t_node(g, "Expand", "x,shape", "y");
+	t_outputs(g, "y");
+	FOLD(g);
+	EXPECT(g, "y", OPR_DT_FLOAT, "N,3,4");
+	CHECK(g->n_nodes == 1);
+	EXPECT_INTS(g, "Expand", 1, 1, 3, 4);
+	opr_graph_free(g);
+}
+
 /* The option-A shortcut of the ResNets: pads computed from constants. */
 static void test_fold_pad_chain(void)
 {
@@ -257,6 +278,7 @@ void t_fold_tests(void)
 {
 	test_fold_shuffle();
 	test_fold_view();
+	test_fold_expand();
 	test_fold_pad_chain();
 	test_fold_values();
 }
