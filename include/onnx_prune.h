@@ -107,7 +107,7 @@ struct opr_export_opts {
 /*
  * Serialises g to ONNX and writes it to path through a temporary file in the
  * same directory that is renamed into place, so path is either the old file
- * or the complete new one.  Refuses (OPR_EUSAGE) a path equal to the file g
+ * or the complete new one.  Refuses (OPR_EIO) a path equal to the file g
  * was read from.  Returns OPR_OK, or OPR_EIO naming the path.
  */
 int opr_export_file(const struct opr_graph *g, const char *path,

@@ -287,10 +287,10 @@ static int check_dest(const struct opr_graph *g, const char *path,
 	if (!g || !path || !*path)
 		return opr_errf(err, OPR_EUSAGE, "opr_export_file: no graph or output path");
 	if (!*base_name(path))
-		return opr_errf(err, OPR_EUSAGE, "cannot write '%s': it names a directory",
+		return opr_errf(err, OPR_EIO, "cannot write '%s': it names a directory",
 				path);
 	if (g->path && same_file(g->path, path))
-		return opr_errf(err, OPR_EUSAGE,
+		return opr_errf(err, OPR_EIO,
 				"refusing to overwrite the input model '%s'; choose another output path",
 				path);
 	return OPR_OK;

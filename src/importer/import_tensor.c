@@ -263,6 +263,27 @@ int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
 	return copy_typed(c, t, name, dtype, out->data, numel);
 }
 
+/*
+ * A declared shape whose known dims multiply past what any buffer could hold
+ * is refused here, before a pass or the runtime sizes something from it.
+ * Unknown dims count as 1.
+ */
+static int check_declared_size(struct import_ctx *c, const struct opr_value *val)
+{
+	size_t esz = opr_dtype_size(val->dtype);
+	int64_t dims[OPR_MAX_RANK], numel;
+	int i;
+
+	for (i = 0; i < val->rank; i++)
+		dims[i] = val->dims[i] < 0 ? 1 : val->dims[i];
+	if (opr_numel(dims, val->rank, &numel) ||
+	    (uint64_t)numel > (uint64_t)INT64_MAX / (esz ? esz : 1))
+		return opr_errf(c->err, OPR_EINVAL,
+				"%s: tensor '%s': the product of its dims overflows",
+				c->src, val->name);
+	return OPR_OK;
+}
+
 int import_value_type(struct import_ctx *c, const Onnx__TypeProto *tp,
 		      int v, int strict)
 {
@@ -306,5 +327,5 @@ int import_value_type(struct import_ctx *c, const Onnx__TypeProto *tp,
 			val->dim_param[i] = opr_graph_strdup(c->g, d->dim_param);
 		}
 	}
-	return OPR_OK;
+	return check_declared_size(c, val);
 }
