@@ -3,10 +3,12 @@
  * --help text.  Every mistake is OPR_EUSAGE with one line that says what
  * is known, so that the user can fix the call without reading the manual.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "data/preprocess_meta.h"
 
 /* The options, the commands each applies to, and whether it takes a value. */
 static const struct {
@@ -17,18 +19,30 @@ static const struct {
 	{ "--passes", 1, 1u << CLI_PRUNE },
 	{ "--report", 1, 1u << CLI_PRUNE },
 	{ "--external-data", 0, 1u << CLI_PRUNE },
+	{ "--groups", 0, 1u << CLI_INFO },
 	{ "--json", 0, 1u << CLI_INFO },
+	{ "--json", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },	/* --json FILE */
+	{ "--batch", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },
+	{ "--threads", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },
+	{ "--reps", 1, 1u << CLI_BENCH },
+	{ "--data", 1, 1u << CLI_EVAL },
+	{ "--mean", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) },
+	{ "--std", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) },
+	{ "--limit", 1, 1u << CLI_EVAL },
 	{ "--help", 0, ~0u },
 	{ "--version", 0, ~0u },
 };
 
 #define N_OPTIONS ((int)(sizeof(options) / sizeof(options[0])))
-#define KNOWN_OPTIONS "--passes, --report, --external-data, --json, -h/--help, --version"
-#define KNOWN_COMMANDS "info, prune, help, version (or IN.onnx OUT.onnx to prune)"
+#define KNOWN_OPTIONS "--passes, --report, --external-data, --groups, " \
+	"--json, --batch, " \
+	"--threads, --reps, --data, --mean, --std, --limit, -h/--help, --version"
+#define KNOWN_COMMANDS "info, prune, bench, eval, help, version (or IN.onnx OUT.onnx to prune)"
 #define TRY_HELP " (see onnx-prune --help)"
 
 static const char *const cmd_names[] = {
-	[CLI_PRUNE] = "prune", [CLI_INFO] = "info",
+	[CLI_PRUNE] = "prune", [CLI_INFO] = "info", [CLI_BENCH] = "bench",
+	[CLI_EVAL] = "eval",
 	[CLI_HELP] = "help", [CLI_VERSION] = "version",
 };
 
@@ -44,14 +58,23 @@ void cli_print_help(FILE *f)
 		"Usage:\n"
 		"  onnx-prune IN.onnx OUT.onnx [--passes a,b] [--report R.json] [--external-data]\n"
 		"  onnx-prune prune IN.onnx OUT.onnx [options]   (the same, spelt out)\n"
-		"  onnx-prune info MODEL.onnx [--json]\n"
+		"  onnx-prune info MODEL.onnx [--json] [--groups]\n"
+		"  onnx-prune bench MODEL.onnx [--batch N] [--threads T] [--reps R] [--json F]\n"
+		"  onnx-prune eval MODEL.onnx --data KIND:PATH [--mean M] [--std S] [--batch N]\n"
+		"             [--threads T] [--limit N] [--json F|-]\n"
 		"  onnx-prune --help | --version\n"
 		"\n"
 		"Commands:\n"
 		"  prune     import IN, run the passes in order (the graph is verified\n"
 		"            after each), export OUT; the default command\n"
 		"  info      per-layer table: node, op, output shape, params, MACs, and\n"
-		"            totals; --json prints one JSON object instead\n"
+		"            totals; --json prints one JSON object instead; --groups\n"
+		"            adds the channel groups (what must be pruned together)\n"
+		"  bench     time forward passes of the runtime on synthetic input:\n"
+		"            median ms per batch, images/s, GFLOP/s, peak RSS\n"
+		"  eval      run MODEL on the test split of a data set: top-1, top-5,\n"
+		"            mean cross-entropy loss, images/s (a progress bar on a\n"
+		"            terminal)\n"
 		"  help      this text\n"
 		"  version   the version\n"
 		"\n"
@@ -61,6 +84,24 @@ void cli_print_help(FILE *f)
 		"  --report FILE      write params and MACs before and after as JSON\n"
 		"  --external-data    store initializers >= 1 KiB in OUT.data beside OUT\n"
 		"  --json             (info) machine-readable output\n"
+		"  --groups           (info) channel groups: members, channel count,\n"
+		"                     share of MACs, why a group is frozen\n"
+		"  --json FILE        (bench) also write the results as JSON to FILE\n"
+		"  --batch N          (bench) images per forward pass (default 1)\n"
+		"  --threads T        (bench) runtime threads (default: one per CPU)\n"
+		"  --reps R           (bench) timed passes, median reported (default 20)\n"
+		"  --data KIND:PATH   (eval) data set: cifar10:DIR|FILE, cifar100:DIR|FILE,\n"
+		"                     idx:DIR, mnist:DIR, fashion-mnist:DIR, png:DIR\n"
+		"  --mean M           (eval, prune) per-channel mean of pixels in [0, 1],\n"
+		"                     comma-separated (one value: every channel); prune\n"
+		"                     stores it in OUT, eval reads it from MODEL when\n"
+		"                     not given (default 0)\n"
+		"  --std S            (eval, prune) per-channel std, as --mean (default 1)\n"
+		"  --batch N          (eval) images per forward pass (default 64)\n"
+		"  --threads T        (eval) runtime threads (default: one per CPU)\n"
+		"  --limit N          (eval) only the first N test images\n"
+		"  --json FILE|-      (eval) also write the results as JSON (- : stdout,\n"
+		"                     instead of the text)\n"
 		"  -h, --help         this text\n"
 		"  --version          print the version\n"
 		"\n"
@@ -96,6 +137,78 @@ static int find_option(const char *name, size_t len)
 		    strncmp(options[i].name, name, len) == 0)
 			return i;
 	return -1;
+}
+
+/*
+ * The command the first positional argument names (skipping the values of
+ * options), so that --json knows whether it takes a FILE; CLI_PRUNE when
+ * none does.
+ */
+static enum cli_cmd command_hint(int argc, char **argv)
+{
+	int i, o, c;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (argv[i][0] == '-' && argv[i][1]) {
+			o = find_option(argv[i], strcspn(argv[i], "="));
+			if (o >= 0 && options[o].has_value && !strchr(argv[i], '=') &&
+			    strcmp(options[o].name, "--json") != 0)
+				i++;
+			continue;
+		}
+		for (c = 0; c <= CLI_VERSION; c++)
+			if (strcmp(argv[i], cmd_names[c]) == 0)
+				return (enum cli_cmd)c;
+		break;
+	}
+	return CLI_PRUNE;
+}
+
+/* Parses a positive int option value into *out (at most max). */
+static int parse_count(const char *name, const char *val, int max, int *out,
+		       struct opr_err *err)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
+
+	if (end == val || *end || v < 1 || v > max)
+		return opr_errf(err, OPR_EUSAGE, "%s '%s': want an integer in "
+				"1..%d", name, val, max);
+	*out = (int)v;
+	return OPR_OK;
+}
+
+/*
+ * The options of eval (--data, --mean, --std, --limit) into a; a --mean or
+ * --std list is checked here, its count against the model later.
+ */
+static int parse_eval_option(const char *name, const char *val,
+			     struct cli_args *a, struct opr_err *err)
+{
+	float v[OPR_PRE_MAX_CH];
+	int n, rc = OPR_OK;
+
+	if (strcmp(name, "--data") == 0) {
+		if (!strchr(val, ':') || *val == ':' || !strchr(val, ':')[1])
+			return opr_errf(err, OPR_EUSAGE, "--data '%s': want KIND:PATH "
+					"(KIND: cifar10, cifar100, idx, mnist, "
+					"fashion-mnist, png)", val);
+		a->data = val;
+	} else if (strcmp(name, "--mean") == 0 || strcmp(name, "--std") == 0) {
+		rc = opr_parse_floats(val, v, OPR_PRE_MAX_CH, &n, err);
+		if (rc != OPR_OK) {
+			char msg[OPR_ERR_MSG];
+
+			snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+			return opr_errf(err, rc, "%s: %s", name, msg);
+		}
+		*(name[2] == 'm' ? &a->mean : &a->std) = val;
+	} else if (strcmp(name, "--limit") == 0) {
+		rc = parse_count("--limit", val, 1 << 30, &a->limit, err);
+	}
+	return rc;
 }
 
 /* Resolves the comma-separated pass list s into a->passes. */
@@ -141,6 +254,12 @@ static int parse_option(int argc, char **argv, int *i, unsigned *seen,
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 	int o = find_option(arg, len), rc = OPR_OK;
 
+	/* --json takes a FILE for bench: the entry after info's */
+	if (o >= 0 && strcmp(options[o].name, "--json") == 0 &&
+	    (command_hint(argc, argv) == CLI_BENCH ||
+	     command_hint(argc, argv) == CLI_EVAL))
+		o++;
+
 	if (o < 0)
 		return opr_errf(err, OPR_EUSAGE, "unknown option '%.*s'; known options: %s",
 				(int)len, arg, KNOWN_OPTIONS);
@@ -163,8 +282,20 @@ static int parse_option(int argc, char **argv, int *i, unsigned *seen,
 		a->report = val;
 	else if (strcmp(options[o].name, "--external-data") == 0)
 		a->external_data = 1;
+	else if (strcmp(options[o].name, "--groups") == 0)
+		a->groups = 1;
+	else if (strcmp(options[o].name, "--json") == 0 && val)
+		a->json_out = val;
 	else if (strcmp(options[o].name, "--json") == 0)
 		a->json = 1;
+	else if (strcmp(options[o].name, "--batch") == 0)
+		rc = parse_count("--batch", val, 1 << 20, &a->batch, err);
+	else if (strcmp(options[o].name, "--threads") == 0)
+		rc = parse_count("--threads", val, 256, &a->threads, err);
+	else if (strcmp(options[o].name, "--reps") == 0)
+		rc = parse_count("--reps", val, 1000000, &a->reps, err);
+	else
+		rc = parse_eval_option(options[o].name, val, a, err);
 	if (rc == OPR_OK && a->report && !*a->report)
 		rc = opr_errf(err, OPR_EUSAGE, "--report needs a file name");
 	return rc;
@@ -198,7 +329,9 @@ static int parse_positional(char **pos, int n, struct cli_args *a,
 					pos[0], KNOWN_COMMANDS);
 		}
 	}
-	want = a->cmd == CLI_PRUNE ? 2 : a->cmd == CLI_INFO ? 1 : 0;
+	want = a->cmd == CLI_PRUNE ? 2 :
+	       a->cmd == CLI_INFO || a->cmd == CLI_BENCH ||
+	       a->cmd == CLI_EVAL ? 1 : 0;
 	if (n - first > want)
 		return opr_errf(err, OPR_EUSAGE, "unexpected argument '%s'" TRY_HELP,
 				pos[first + want]);
@@ -225,6 +358,8 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 	int i, n = 0, rc, opts_done = 0;
 
 	memset(a, 0, sizeof(*a));
+	a->batch = 1;
+	a->reps = 20;
 	for (i = 1; i < argc; i++) {
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
 			opts_done = 1;
@@ -248,6 +383,8 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 	}
 	if ((rc = parse_positional(pos, n, a, err)))
 		return rc;
+	if (a->cmd == CLI_EVAL && !(seen & (1u << find_option("--batch", 7))))
+		a->batch = 64;	/* eval's default batch */
 	for (i = 0; i < N_OPTIONS; i++)
 		if ((seen & (1u << i)) && !(options[i].cmds & (1u << a->cmd)))
 			return opr_errf(err, OPR_EUSAGE,

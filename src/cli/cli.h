@@ -19,7 +19,9 @@
 /* The commands. */
 enum cli_cmd {
 	CLI_PRUNE,		/* onnx-prune [prune] IN OUT [options] */
-	CLI_INFO,		/* onnx-prune info MODEL [--json] */
+	CLI_INFO,		/* onnx-prune info MODEL [--json] [--groups] */
+	CLI_BENCH,		/* onnx-prune bench MODEL [--batch N] ... */
+	CLI_EVAL,		/* onnx-prune eval MODEL --data KIND:PATH ... */
 	CLI_HELP,		/* onnx-prune --help */
 	CLI_VERSION		/* onnx-prune --version */
 };
@@ -34,6 +36,15 @@ struct cli_args {
 	const char *report;		/* --report FILE, or NULL */
 	int external_data;		/* --external-data given */
 	int json;			/* --json given (info) */
+	int groups;			/* --groups given (info) */
+	int batch;			/* --batch N (bench: default 1, eval: 64) */
+	int threads;			/* --threads T (bench, eval; 0: one per CPU) */
+	int reps;			/* --reps R (bench; default 20) */
+	const char *json_out;		/* --json FILE (bench, eval), or NULL */
+	const char *data;		/* --data KIND:PATH (eval), or NULL */
+	const char *mean;		/* --mean list (eval, prune), or NULL */
+	const char *std;		/* --std list (eval, prune), or NULL */
+	int limit;			/* --limit N (eval; 0: every image) */
 };
 
 /*
@@ -47,15 +58,43 @@ void cli_print_help(FILE *f);
 
 /*
  * `onnx-prune info`: imports a->in and prints the per-layer table, or the
- * JSON object with --json, to stdout.  Returns an enum opr_status.
+ * JSON object with --json, to stdout; with --groups also the channel
+ * groups.  Returns an enum opr_status.
  */
 int cli_cmd_info(const struct cli_args *a, struct opr_err *err);
+
+struct opr_deps;
+
+/*
+ * info_groups.c: prints the channel groups of d (opr_deps_analyze() of g)
+ * as text, or as the `,\n "groups": [...]` member of the --json object.
+ * idx is scratch for d->n_members + 1 ints.
+ */
+void cli_print_groups(const struct opr_graph *g, const struct opr_deps *d,
+		      int *idx);
+void cli_json_groups(const struct opr_graph *g, const struct opr_deps *d,
+		     int *idx);
 
 /*
  * `onnx-prune IN OUT`: imports, runs the passes (verifying after each),
  * exports and writes the --report.  Creates no output on failure.
  */
 int cli_cmd_prune(const struct cli_args *a, struct opr_err *err);
+
+/*
+ * `onnx-prune bench MODEL`: plans the runtime for a->batch, runs warm-up
+ * passes on synthetic input, times a->reps passes and prints the median
+ * ms per batch, images/s, GFLOP/s and peak RSS (and writes them to
+ * a->json_out).  Returns an enum opr_status.
+ */
+int cli_cmd_bench(const struct cli_args *a, struct opr_err *err);
+
+/*
+ * `onnx-prune eval MODEL --data KIND:PATH`: runs the model on the test
+ * split and prints top-1, top-5, mean loss and images/s (and writes them
+ * to a->json_out, "-" for stdout).  Returns an enum opr_status.
+ */
+int cli_cmd_eval(const struct cli_args *a, struct opr_err *err);
 
 /*
  * Checks that path names an existing regular file that can be read;

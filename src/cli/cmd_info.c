@@ -1,12 +1,16 @@
 /*
- * cmd_info.c - `onnx-prune info MODEL [--json]`: the model's inputs,
- * outputs and opsets, one line per node (name, op, output shape, params,
- * MACs) and the totals, as a table or as one JSON object.
+ * cmd_info.c - `onnx-prune info MODEL [--json] [--groups]`: the model's
+ * inputs, outputs and opsets, one line per node (name, op, output shape,
+ * params, MACs) and the totals, as a table or as one JSON object; with
+ * --groups also the channel groups of the dependency analysis
+ * (info_groups.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "passes/deps.h"
 
 /* First output of node i, or NULL. */
 static const struct opr_value *node_out(const struct opr_graph *g, int i)
@@ -107,9 +111,13 @@ static void json_io(const struct opr_graph *g, const int *ids, int n)
 	putchar(']');
 }
 
-/* The --json listing: one object (keys in README.md). */
+/*
+ * The --json listing: one object (keys in README.md), with "groups" when
+ * d is non-NULL (idx: scratch of d->n_members + 1 ints).
+ */
 static void print_json(const char *path, const struct opr_graph *g,
-		       const struct opr_model_stats *st)
+		       const struct opr_model_stats *st,
+		       const struct opr_deps *d, int *idx)
 {
 	int i, first = 1;
 
@@ -147,30 +155,46 @@ static void print_json(const char *path, const struct opr_graph *g,
 		else
 			printf("%lld}", (long long)l->macs);
 	}
-	printf("]}\n");
+	printf("]");
+	if (d)
+		cli_json_groups(g, d, idx);
+	printf("}\n");
 }
 
 int cli_cmd_info(const struct cli_args *a, struct opr_err *err)
 {
 	struct opr_graph *g = NULL;
 	struct opr_model_stats st;
-	int rc;
+	struct opr_deps *d = NULL;
+	int rc, *idx = NULL;
 
 	if ((rc = cli_check_input(a->in, err)))
 		return rc;
 	if ((rc = opr_import_file(a->in, &g, err)))
 		return rc;
 	rc = opr_model_stats(g, &st, err);
+	if (rc == OPR_OK && a->groups) {
+		rc = opr_deps_analyze(g, &d, err);
+		if (rc == OPR_OK &&
+		    !(idx = malloc(((size_t)d->n_members + 1) * sizeof(int))))
+			rc = opr_errf(err, OPR_ENOMEM, "out of memory listing groups");
+		if (rc != OPR_OK)
+			opr_stats_free(&st);
+	}
 	if (rc == OPR_OK) {
 		if (a->json)
-			print_json(a->in, g, &st);
+			print_json(a->in, g, &st, d, idx);
 		else
 			print_table(a->in, g, &st);
+		if (d && !a->json)
+			cli_print_groups(g, d, idx);
 		opr_stats_free(&st);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			rc = opr_errf(err, OPR_EIO, "%s: writing the listing to stdout failed",
 				      a->in);
 	}
+	free(idx);
+	opr_deps_free(d);
 	opr_graph_free(g);
 	return rc;
 }

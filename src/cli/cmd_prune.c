@@ -1,7 +1,8 @@
 /*
  * cmd_prune.c - `onnx-prune IN OUT [--passes a,b] [--report R.json]`:
  * import, run the passes in order with shape inference and verification
- * after each, export, and write the report.
+ * after each, export, and write the report.  --mean / --std are stored in
+ * OUT's metadata_props (src/data/preprocess_meta.c).
  *
  * Every path is checked before the model is read, so that a bad output
  * path costs nothing and leaves nothing behind.  The model and the report
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "data/preprocess_meta.h"
 
 /* Re-words err as "pass 'name': <old message>" with code. */
 static int pass_error(const char *name, const char *what, int code,
@@ -176,6 +178,11 @@ int cli_cmd_prune(const struct cli_args *a, struct opr_err *err)
 				rc == OPR_ENOMEM ? rc : OPR_EINTERNAL, err);
 		goto out;
 	}
+	/* --mean / --std go into OUT's metadata_props for later commands. */
+	if ((a->mean || a->std) &&
+	    (rc = opr_pre_store(g, a->mean, a->std, opr_pre_input_channels(g),
+				err)))
+		goto out;
 	if ((rc = opr_model_stats(g, &before, err)))
 		goto out;
 	if ((rc = run_passes(g, a, err)))

@@ -28,6 +28,12 @@ int main(int argc, char **argv)
 		case CLI_PRUNE:
 			rc = cli_cmd_prune(&a, &err);
 			break;
+		case CLI_BENCH:
+			rc = cli_cmd_bench(&a, &err);
+			break;
+		case CLI_EVAL:
+			rc = cli_cmd_eval(&a, &err);
+			break;
 		}
 	}
 	if (rc != OPR_OK) {

@@ -42,11 +42,21 @@ static int keep_packed(struct import_ctx *c, const Onnx__AttributeProto *a,
 		       struct opr_attr *out)
 {
 	size_t n = onnx__attribute_proto__get_packed_size(a);
+	Onnx__AttributeProto *chk;
 
 	out->raw = opr_arena_alloc(&c->g->arena, n ? n : 1);
 	if (!out->raw)
 		return opr_errf(c->err, OPR_ENOMEM, "%s: out of memory", c->src);
 	out->raw_len = onnx__attribute_proto__pack(a, out->raw);
+	/* protobuf-c keeps unknown fields and reads some it then writes in a
+	 * form it refuses (an over-long tag 0 becomes 0x00): the exporter
+	 * unpacks these bytes, so they must unpack. */
+	chk = onnx__attribute_proto__unpack(NULL, out->raw_len, out->raw);
+	if (!chk)
+		return opr_errf(c->err, OPR_EPARSE,
+				"%s: attribute '%s' holds malformed fields that do "
+				"not re-encode", c->src, out->name);
+	onnx__attribute_proto__free_unpacked(chk, NULL);
 	return OPR_OK;
 }
 

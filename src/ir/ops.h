@@ -1,8 +1,9 @@
 /*
  * ops.h - the one op table (style.md §3): every operator onnx-prune knows,
- * with its arity and the functions that infer, fold (and, later, run and
- * differentiate) it.  An op not in the table is kept opaque as
- * OPR_OP_UNKNOWN: it round-trips unchanged and blocks channel coupling.
+ * with its arity, the functions that infer, fold (and, later, run and
+ * differentiate) it, and its channel rule.  An op not in the table is kept
+ * opaque as OPR_OP_UNKNOWN: it round-trips unchanged and blocks channel
+ * coupling.
  */
 #ifndef OPR_OPS_H
 #define OPR_OPS_H
@@ -74,6 +75,40 @@ typedef int (*opr_infer_fn)(struct opr_graph *g, int node, struct opr_err *err);
  */
 typedef int (*opr_fold_fn)(struct opr_graph *g, int node, struct opr_err *err);
 
+/*
+ * How an op couples the channels of its inputs and outputs (style.md §4,
+ * "Channel rules are data"); src/passes/deps_rules.c implements each rule.
+ * A channel is an index along axis 1 of an activation (or, after a Reshape
+ * that splits axis 1, along the dims that came from it).
+ */
+enum opr_chan_rule {
+	OPR_CHAN_BLOCK = 0,	/* default: couples nothing and freezes every
+				   channel it reads or writes */
+	OPR_CHAN_PASSTHRU,	/* element-wise unary: output channel c is
+				   input channel c (Relu, Clip, Cast, ...) */
+	OPR_CHAN_SPATIAL,	/* works on dims 2.. per channel: pools,
+				   global pools, Resize */
+	OPR_CHAN_NORM,		/* BatchNormalization: pass-through plus
+				   per-channel tensors in inputs 1..4 */
+	OPR_CHAN_ELEMWISE,	/* broadcasting Add/Sub/Mul/Div/Sum/PRelu:
+				   operands of full channel size are coupled,
+				   constant ones are sliced with them */
+	OPR_CHAN_PRODUCER,	/* boundary: Conv (group 1; depthwise and
+				   grouped handled by the rule), ConvTranspose,
+				   Gemm and MatMul with a constant weight */
+	OPR_CHAN_CONCAT,	/* Concat: input k at its offset on axis 1 */
+	OPR_CHAN_SPLIT,		/* Split: output k from its offset on axis 1 */
+	OPR_CHAN_SLICE,		/* Slice: a range of axis 1 (step 1) */
+	OPR_CHAN_PAD,		/* Pad: offset on axis 1, padded channels
+				   belong to no producer */
+	OPR_CHAN_RESHAPE,	/* Reshape, Flatten, Squeeze, Unsqueeze: index
+				   map from static shapes (stride c -> c*S) */
+	OPR_CHAN_TRANSPOSE,	/* Transpose: permutation of the channel dims */
+	OPR_CHAN_REDUCE,	/* ReduceMean, Softmax: pass-through when the
+				   axes avoid batch and channel dims */
+	OPR_CHAN_COUNT
+};
+
 /* One slot of the op table. */
 struct opr_op_def {
 	const char *name;	/* ONNX op_type */
@@ -81,6 +116,7 @@ struct opr_op_def {
 	int min_out, max_out;	/* allowed output count */
 	opr_infer_fn infer;	/* shape inference, NULL: outputs unknown */
 	opr_fold_fn fold;	/* constant folding, NULL: never folded */
+	enum opr_chan_rule chan;	/* channel coupling rule (deps pass) */
 };
 
 extern const struct opr_op_def opr_ops[OPR_OP_COUNT];

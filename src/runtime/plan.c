@@ -176,6 +176,11 @@ static void lifetimes(struct opr_rt *rt)
 		for (k = 0; k < rn->n->n_out; k++)
 			if (rn->n->out[k] >= 0)
 				touch(rt, rn->n->out[k], i);
+		if (rn->fuse.on) {
+			touch(rt, rn->fuse.out, i);
+			if (rn->fuse.res >= 0)
+				touch(rt, rn->fuse.res, i);
+		}
 	}
 	for (i = 0; i < g->n_outputs; i++)
 		touch(rt, g->outputs[i], g->n_nodes);

@@ -4,10 +4,15 @@
  * (re-prepare when the batch changed, bind inputs, run the nodes in order,
  * copy the outputs out), the input/output queries and opr_rt_free.
  *
- * Classification and memory planning live in plan.c.
+ * Classification and memory planning live in plan.c, fusion in fuse.c.
+ * With OPR_RT_PROFILE set in the environment, every node is timed and
+ * opr_rt_free() prints the time per op type (and the slowest nodes) to
+ * stderr.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -150,8 +155,12 @@ int opr_rt_new(const struct opr_graph *g, int batch, int threads,
 	if ((rc = opr_rt_pool_init(&rt->pool, threads, err)) ||
 	    (rc = opr_rt_classify(rt, err)))
 		goto out_free;
+	if (getenv("OPR_RT_PROFILE"))
+		rt->prof = calloc((size_t)g->n_nodes + 1, sizeof(double));
 	rt->planning = 1;
 	rc = opr_rt_prepare(rt, batch, err);
+	if (rc == OPR_OK)
+		rc = opr_rt_fuse(rt, err);
 	rt->planning = 0;
 	free(rt->tmp);
 	rt->tmp = NULL;
@@ -166,19 +175,72 @@ out_free:
 	return rc;
 }
 
+/* Wall time, or with OPR_RT_PROFILE=cpu the calling thread's CPU time. */
+static double now_s(void)
+{
+	static int cpu = -1;
+	struct timespec ts;
+
+	if (cpu < 0) {
+		const char *e = getenv("OPR_RT_PROFILE");
+
+		cpu = e && strcmp(e, "cpu") == 0;
+	}
+	clock_gettime(cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The OPR_RT_PROFILE summary: ms per run by op type, then the top nodes. */
+static void print_profile(const struct opr_rt *rt)
+{
+	const struct opr_graph *g = rt->g;
+	double by_op[OPR_OP_COUNT] = { 0 }, total = 0, best;
+	int i, k, top;
+	char buf[300];
+
+	if (!rt->prof || !rt->prof_runs)
+		return;
+	for (i = 0; i < g->n_nodes; i++) {
+		if (g->nodes[i].op > OPR_OP_UNKNOWN && g->nodes[i].op < OPR_OP_COUNT)
+			by_op[rt->nodes[i].op ? rt->nodes[i].n->op : 0] += rt->prof[i];
+		total += rt->prof[i];
+	}
+	fprintf(stderr, "profile: %.3f ms per run over %ld runs\n",
+		total * 1e3 / rt->prof_runs, rt->prof_runs);
+	for (k = 0; k < OPR_OP_COUNT; k++)
+		if (by_op[k] > 0)
+			fprintf(stderr, "  %-22s %8.3f ms %5.1f %%\n", opr_ops[k].name ? opr_ops[k].name : "?",
+				by_op[k] * 1e3 / rt->prof_runs, 100 * by_op[k] / total);
+	for (k = 0; k < 8; k++) {
+		for (i = 0, top = -1, best = 0; i < g->n_nodes; i++)
+			if (rt->prof[i] > best)
+				best = rt->prof[top = i];
+		if (top < 0)
+			break;
+		fprintf(stderr, "  #%d %s: %.3f ms\n", k + 1,
+			opr_node_desc(g, rt->nodes[top].idx, buf, sizeof(buf)),
+			best * 1e3 / rt->prof_runs);
+		rt->prof[top] = -rt->prof[top];
+	}
+}
+
 void opr_rt_free(struct opr_rt *rt)
 {
 	int i;
 
 	if (!rt)
 		return;
+	print_profile(rt);
+	free(rt->prof);
 	opr_rt_pool_free(&rt->pool);
 	if (rt->vals)
 		for (i = 0; i < rt->g->n_values; i++)
 			free(rt->vals[i].own);
 	if (rt->nodes)
-		for (i = 0; i < rt->g->n_nodes; i++)
+		for (i = 0; i < rt->g->n_nodes; i++) {
 			free(rt->nodes[i].param);
+			free(rt->nodes[i].own);
+		}
 	free(rt->vals);
 	free(rt->nodes);
 	free(rt->in);
@@ -256,6 +318,7 @@ int opr_rt_output_info(struct opr_rt *rt, int i, int n,
 /* Runs every non-static node in order; inputs are bound. */
 static int run_nodes(struct opr_rt *rt, struct opr_err *err)
 {
+	double t0;
 	int i, rc;
 
 	for (i = 0; i < rt->g->n_nodes; i++) {
@@ -265,9 +328,13 @@ static int run_nodes(struct opr_rt *rt, struct opr_err *err)
 			continue;
 		if ((rn->op->flags & RT_F_VIEW) && opr_rt_out(rt, rn, 0))
 			opr_rt_out(rt, rn, 0)->data = opr_rt_in(rt, rn, 0)->data;
+		t0 = rt->prof ? now_s() : 0;
 		if (rn->op->fwd && (rc = rn->op->fwd(rt, rn, err)))
 			return rc;
+		if (rt->prof)
+			rt->prof[i] += now_s() - t0;
 	}
+	rt->prof_runs++;
 	return OPR_OK;
 }
 

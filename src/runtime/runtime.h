@@ -101,29 +101,53 @@ struct rt_op {
 #define RT_F_VIEW	1u	/* output 0 shares input 0's bytes */
 #define RT_F_SHAPE_ONLY	2u	/* reads only its input's dims (Shape) */
 
+/*
+ * A chain fused into a Conv by opr_rt_fuse(): Conv -> [BatchNormalization]
+ * -> [Add] -> [Relu | Clip], each intermediate read by the next node only.
+ * The Conv runs in the slot of the chain's last node and writes that
+ * node's output; the other nodes of the chain are skipped.
+ */
+struct rt_fuse {
+	int on;			/* 1: this node runs a fused chain */
+	int out;		/* value the chain writes (its last output) */
+	int bn;			/* BatchNormalization node folded in, or -1 */
+	int res;		/* value added before the clamp (Add), or -1 */
+	float lo, hi;		/* clamp: Relu [0, inf), Clip [min, max] */
+};
+
 /* The runtime's view of one graph node (indexed like g->nodes). */
 struct rt_node {
 	int idx;			/* node index in the graph */
 	const struct opr_node *n;	/* the graph node */
-	const struct rt_op *op;		/* NULL for dead nodes */
+	const struct rt_op *op;		/* NULL for dead and fused-away nodes */
 	void *param;			/* op-specific, op->param_size bytes */
 	size_t scratch;			/* per-thread scratch bytes fwd needs */
 	int is_static;			/* evaluated while preparing */
+	struct rt_fuse fuse;		/* fused chain (fuse.on), else zeros */
+	void *own;			/* plan-time buffer of the op (folded or
+					   transformed weights), freed with rt */
 };
 
 /* Work function of the thread pool: task in [0, ntasks), tid in [0, n). */
 typedef void (*rt_task_fn)(void *arg, int64_t task, int tid);
 
-/* A small pthread pool; the calling thread works as tid 0. */
+/*
+ * A small pthread pool; the calling thread works as tid 0.  Idle workers
+ * spin for a short while (a job usually follows within microseconds)
+ * before they sleep on the condition variable, and so does the caller
+ * waiting for the last worker.
+ */
 struct rt_pool {
 	int n;				/* threads including the caller */
 	pthread_t *th;			/* n - 1 workers */
-	pthread_mutex_t mu;		/* guards the fields below */
+	pthread_mutex_t mu;		/* guards sleepers, waiting, the conds */
 	pthread_cond_t go;		/* signalled when a job starts or stop */
 	pthread_cond_t done;		/* signalled when the last worker ends */
-	unsigned long gen;		/* job generation counter */
-	int busy;			/* workers still in the current job */
-	int stop;			/* 1: workers exit */
+	atomic_ulong gen;		/* job generation counter */
+	atomic_int busy;		/* workers still in the current job */
+	atomic_int stop;		/* 1: workers exit */
+	int sleepers;			/* workers asleep on go */
+	int waiting;			/* the caller is asleep on done */
 	int started;			/* workers created */
 	rt_task_fn fn;			/* current job */
 	void *arg;			/* its argument */
@@ -150,6 +174,9 @@ struct opr_rt {
 	void *tmp;			/* scratch for static nodes while planning */
 	size_t tmp_bytes;		/* its size */
 	struct rt_pool pool;		/* worker threads */
+	double *prof;			/* seconds per node (OPR_RT_PROFILE set),
+					   printed to stderr by opr_rt_free */
+	long prof_runs;			/* runs timed into prof */
 };
 
 /* ---- helpers (runtime_util.c) ---- */
@@ -157,7 +184,10 @@ struct opr_rt {
 /* Value of input k of rn, or NULL when absent or omitted. */
 struct rt_val *opr_rt_in(struct opr_rt *rt, const struct rt_node *rn, int k);
 
-/* Value of output k of rn, or NULL when absent or omitted. */
+/*
+ * Value of output k of rn, or NULL when absent or omitted; output 0 of a
+ * fused chain is the chain's last output.
+ */
 struct rt_val *opr_rt_out(struct opr_rt *rt, const struct rt_node *rn, int k);
 
 /*
@@ -228,6 +258,18 @@ double opr_rt_load_f(const void *p, int dtype, int64_t i);
 
 /* Element i of a numeric tensor as int64 (floats truncate). */
 int64_t opr_rt_load_i(const void *p, int dtype, int64_t i);
+
+/* ---- plan-time fusion (fuse.c) ---- */
+
+/*
+ * Fuses Conv -> [BatchNormalization] -> [Add] -> [Relu | Clip] chains
+ * (see struct rt_fuse) where every intermediate has no other reader and is
+ * no graph output, the weights and BatchNormalization parameters are
+ * initializers and the Add needs no broadcast.  Needs the shapes of a
+ * planning opr_rt_prepare(); calls the Conv's prep again for each chain.
+ * The graph is not changed.  Returns OPR_OK or the prep's error.
+ */
+int opr_rt_fuse(struct opr_rt *rt, struct opr_err *err);
 
 /* ---- thread pool (pool.c) ---- */
 

@@ -18,6 +18,8 @@ struct rt_val *opr_rt_in(struct opr_rt *rt, const struct rt_node *rn, int k)
 
 struct rt_val *opr_rt_out(struct opr_rt *rt, const struct rt_node *rn, int k)
 {
+	if (k == 0 && rn->fuse.on)
+		return &rt->vals[rn->fuse.out];
 	if (k < 0 || k >= rn->n->n_out || rn->n->out[k] < 0)
 		return NULL;
 	return &rt->vals[rn->n->out[k]];

@@ -1,16 +1,22 @@
 /*
  * conv.c - Conv over 1-D or 2-D inputs with groups, strides, pads,
- * dilations and auto_pad.  Three paths: a 1x1 stride-1 unpadded conv is
- * one sgemm per (image, group, column block) straight on the input; the
- * general case copies a block of output columns into an im2col buffer in
- * the thread's scratch and multiplies it by the group's weights; a conv
- * with one input channel per group (depthwise) runs a direct kernel
- * (conv_dw.c).  Tasks are (image, group, column block), so one image is
- * still spread over the threads.
+ * dilations and auto_pad.  Four paths: a 3x3 stride-1 conv with constant
+ * weights runs as Winograd F(4x4, 3x3) (conv_wino.c); a 1x1 stride-1
+ * unpadded conv is one sgemm per (image, group, column block) straight on
+ * the input; the general case copies a block of output columns into an
+ * im2col buffer in the thread's scratch and multiplies it by the group's
+ * weights; a conv with one input channel per group (depthwise) runs a
+ * direct kernel (conv_dw.c).  Tasks are (image, group, column block), so
+ * one image is still spread over the threads.
+ *
+ * A chain fused by fuse.c (struct rt_fuse) is handled here: the
+ * BatchNormalization is folded into a copy of the weights and bias at
+ * plan time (in double), and the residual and clamp are applied by the
+ * kernels as they store the output.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <cblas.h>
 
 #include "runtime/ops/conv.h"
 
@@ -32,6 +38,104 @@ static void plan_blocks(struct opr_rt *rt, struct conv_param *p)
 	p->blk = (p->p + p->nblk - 1) / p->nblk;
 }
 
+/* Per-channel scale a and bias b of the conv with its fused BN, in double. */
+static int fold_params(struct opr_rt *rt, struct rt_node *rn,
+		       const struct conv_param *p, double *a, double *b)
+{
+	const struct rt_val *bv = opr_rt_in(rt, rn, 2);
+	int64_t k;
+
+	for (k = 0; k < p->m; k++) {
+		a[k] = 1;
+		b[k] = bv ? ((const float *)bv->data)[k] : 0;
+	}
+	if (rn->fuse.on && rn->fuse.bn >= 0) {
+		const struct opr_node *bn = &rt->g->nodes[rn->fuse.bn];
+		const float *s = rt->vals[bn->in[1]].data, *bb = rt->vals[bn->in[2]].data;
+		const float *mean = rt->vals[bn->in[3]].data;
+		const float *var = rt->vals[bn->in[4]].data;
+		double eps = opr_node_attr_float(bn, "epsilon", 1e-5f);
+
+		for (k = 0; k < p->m; k++) {
+			a[k] = s[k] / sqrt((double)var[k] + eps);
+			b[k] = (b[k] - mean[k]) * a[k] + bb[k];
+		}
+	}
+	return OPR_OK;
+}
+
+/*
+ * At plan time: the weights the kernels read, in rn->own: Winograd's
+ * transformed ones, or a copy with the fused BatchNormalization folded in.
+ * Nothing when the inputs can be used as they are.
+ */
+static int plan_weights(struct opr_rt *rt, struct rt_node *rn,
+			struct conv_param *p, struct opr_err *err)
+{
+	const struct rt_val *w = opr_rt_in(rt, rn, 1);
+	int bn = rn->fuse.on && rn->fuse.bn >= 0;
+	double *a = NULL, *b = NULL;
+	size_t bytes;
+	void *own = NULL;
+	int64_t k, i;
+
+	free(rn->own);
+	rn->own = NULL;
+	p->wf = p->bf = NULL;
+	p->wp.u = p->wp.ub = NULL;
+	if (p->kind != CONV_WINO && !bn)
+		return OPR_OK;
+	bytes = p->kind == CONV_WINO ? opr_rt_conv_wino_wbytes(p) :
+		(size_t)(p->m * p->kk + p->m) * sizeof(float);
+	a = malloc((size_t)p->m * sizeof(double));
+	b = malloc((size_t)p->m * sizeof(double));
+	if (!a || !b || posix_memalign(&own, RT_ALIGN, bytes)) {
+		free(a);
+		free(b);
+		return opr_rt_errf(rt, rn, err, OPR_ENOMEM, "out of memory");
+	}
+	rn->own = own;
+	fold_params(rt, rn, p, a, b);
+	if (p->kind == CONV_WINO) {
+		p->wp.u = own;
+		p->wp.ub = p->wp.u + 36 * p->wp.cp * p->wp.mp;
+		opr_rt_conv_wino_weights(p, w->data, a, b);
+	} else {
+		float *wf = own;
+
+		for (k = 0; k < p->m; k++)
+			for (i = 0; i < p->kk; i++)
+				wf[k * p->kk + i] = (float)(((const float *)w->data)
+							    [k * p->kk + i] * a[k]);
+		p->wf = wf;
+		p->bf = wf + p->m * p->kk;
+		for (k = 0; k < p->m; k++)
+			((float *)p->bf)[k] = (float)b[k];
+	}
+	free(a);
+	free(b);
+	return OPR_OK;
+}
+
+/* Picks the path of the conv of p. */
+static int pick_kind(const struct opr_rt *rt, const struct rt_node *rn,
+		     const struct conv_param *p)
+{
+	const struct rt_geom *g = &p->gm;
+	const struct rt_val *b = opr_rt_in((struct opr_rt *)rt, rn, 2);
+
+	if (p->cg == 1 && p->group > 1)
+		return CONV_DW;
+	if (opr_rt_in((struct opr_rt *)rt, rn, 1)->kind == RT_CONST &&
+	    (!b || b->kind == RT_CONST) && opr_rt_conv_wino_ok(p) &&
+	    !getenv("OPR_RT_NO_WINOGRAD"))
+		return CONV_WINO;
+	if (g->k[0] == 1 && g->k[1] == 1 && g->s[0] == 1 && g->s[1] == 1 &&
+	    !g->pb[0] && !g->pb[1] && !g->pe[0] && !g->pe[1])
+		return CONV_GEMM;
+	return CONV_IM2COL;
+}
+
 static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 {
 	struct conv_param *p = rn->param;
@@ -40,7 +144,8 @@ static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 	struct rt_val *w = x ? opr_rt_need_in(rt, rn, 1, OPR_DT_FLOAT, err) : NULL;
 	struct rt_val *b = opr_rt_in(rt, rn, 2);
 	int64_t d[4];
-	int rc;
+	size_t ws = 0;
+	int rc, kind;
 
 	if (!w)
 		return err->code;
@@ -73,16 +178,23 @@ static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 	p->kk = p->cg * g->k[0] * g->k[1];
 	p->hw = g->in[0] * g->in[1];
 	p->p = g->out[0] * g->out[1];
-	if (p->cg == 1 && p->group > 1)
-		p->kind = CONV_DW;
-	else if (g->k[0] == 1 && g->k[1] == 1 && g->s[0] == 1 && g->s[1] == 1 &&
-		 !g->pb[0] && !g->pb[1] && !g->pe[0] && !g->pe[1])
-		p->kind = CONV_GEMM;
-	else
-		p->kind = CONV_IM2COL;
+	p->kern = opr_rt_kern();
+	p->lo = rn->fuse.on ? rn->fuse.lo : -INFINITY;
+	p->hi = rn->fuse.on ? rn->fuse.hi : INFINITY;
+	kind = pick_kind(rt, rn, p);
+	if (rt->planning)
+		p->kind = kind;
+	else if (kind != p->kind)	/* the plan's weights are for p->kind */
+		return opr_rt_errf(rt, rn, err, OPR_EINTERNAL, "conv path changed "
+			       "with the batch");
+	if (p->kind == CONV_WINO)
+		ws = opr_rt_conv_wino_plan(rt, p);
 	plan_blocks(rt, p);
 	if (p->kind == CONV_IM2COL)
-		rn->scratch = (size_t)(p->kk * p->blk) * sizeof(float);
+		ws = (size_t)(p->kk * p->blk) * sizeof(float);
+	rn->scratch = ws;
+	if (rt->planning && (rc = plan_weights(rt, rn, p, err)))
+		return rc;
 	d[0] = p->n;
 	d[1] = p->m;
 	d[2] = g->out[2 - g->ns];
@@ -154,53 +266,40 @@ static void im2col(const struct conv_param *p, const float *x, int64_t q0,
 			}
 }
 
-struct conv_job {
-	struct opr_rt *rt;
-	const struct conv_param *p;
-	const float *x, *w, *b;
-	float *y;
-};
-
 static void conv_task(void *arg, int64_t t, int tid)
 {
 	const struct conv_job *j = arg;
 	const struct conv_param *p = j->p;
 	int64_t blk = t % p->nblk, gi = (t / p->nblk) % p->group;
-	int64_t n = t / p->nblk / p->group, q0 = blk * p->blk, len, m;
+	int64_t n = t / p->nblk / p->group, q0 = blk * p->blk, len;
 	const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
 	const float *w = j->w + gi * p->mg * p->kk;
-	float *y = j->y + (n * p->m + gi * p->mg) * p->p + q0;
+	int64_t yoff = (n * p->m + gi * p->mg) * p->p + q0;
+	struct rt_epi e;
 	const float *bmat;
-	int ldb;
+	int64_t ldb;
 
 	len = p->p - q0 < p->blk ? p->p - q0 : p->blk;
 	if (len <= 0)
 		return;
-	for (m = 0; m < p->mg; m++) {
-		float *ym = y + m * p->p;
-		int64_t k;
-
-		/* bias, filled by doubling copies (the scalar loop is slow) */
-		ym[0] = j->b ? j->b[gi * p->mg + m] : 0;
-		for (k = 1; k < len; k *= 2)
-			memcpy(ym + k, ym, (size_t)(k < len - k ? k : len - k) *
-			       sizeof(float));
-	}
-	if (!p->kk)
-		return;
+	e.bias = j->b ? j->b + gi * p->mg : NULL;
+	e.res = j->res ? j->res + yoff : NULL;
+	e.ldr = p->p;
+	e.lo = p->lo;
+	e.hi = p->hi;
 	if (p->kind == CONV_GEMM) {
 		bmat = x + q0;
-		ldb = (int)p->hw;
+		ldb = p->hw;
 	} else {
 		float *col = opr_rt_scratch(j->rt, tid);
 
-		im2col(p, x, q0, len, col);
+		if (p->kk)
+			im2col(p, x, q0, len, col);
 		bmat = col;
-		ldb = (int)len;
+		ldb = len;
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p->mg,
-		    (int)len, (int)p->kk, 1.0f, w, (int)p->kk, bmat, ldb, 1.0f,
-		    y, (int)p->p);
+	p->kern->sgemm(p->mg, len, p->kk, w, p->kk, bmat, ldb, j->y + yoff,
+		       p->p, &e);
 }
 
 static int conv_fwd(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
@@ -213,16 +312,18 @@ static int conv_fwd(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 	j.rt = rt;
 	j.p = p;
 	j.x = opr_rt_in(rt, rn, 0)->data;
-	j.w = opr_rt_in(rt, rn, 1)->data;
-	j.b = b ? b->data : NULL;
+	j.w = p->wf ? p->wf : opr_rt_in(rt, rn, 1)->data;
+	j.b = p->bf ? p->bf : b ? b->data : NULL;
+	j.res = rn->fuse.on && rn->fuse.res >= 0 ? rt->vals[rn->fuse.res].data : NULL;
 	j.y = opr_rt_out(rt, rn, 0)->data;
 	if (!p->p || !p->n || !p->m)
 		return OPR_OK;
-	if (p->kind == CONV_DW) {
-		opr_rt_conv_dw(rt, p, j.x, j.w, j.b, j.y);
-		return OPR_OK;
-	}
-	opr_rt_pool_run(&rt->pool, p->n * p->group * p->nblk, conv_task, &j);
+	if (p->kind == CONV_DW)
+		opr_rt_conv_dw(&j);
+	else if (p->kind == CONV_WINO)
+		opr_rt_conv_wino(&j);
+	else
+		opr_rt_pool_run(&rt->pool, p->n * p->group * p->nblk, conv_task, &j);
 	return OPR_OK;
 }
 

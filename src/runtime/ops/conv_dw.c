@@ -2,15 +2,13 @@
  * conv_dw.c - the direct kernel of depthwise Conv (one input channel per
  * group, any channel multiplier): per output row, the taps of each valid
  * kernel row are added across the interior columns without bounds checks,
- * and the border columns with them.
+ * and the border columns with them.  A fused residual and clamp are
+ * applied to each plane once it is done.  Undilated convs with stride 1
+ * or 2 on both axes run the kernel table's dw_plane instead (kern.h).
  */
-#include "runtime/ops/conv.h"
+#include <math.h>
 
-struct dw_job {
-	const struct conv_param *p;
-	const float *x, *w, *b;
-	float *y;
-};
+#include "runtime/ops/conv.h"
 
 /* First and one-past-last output column whose taps all lie inside. */
 static void interior(const struct rt_geom *g, int64_t *lo, int64_t *hi)
@@ -66,18 +64,28 @@ static void dw_row(const struct rt_geom *g, const float *x, const float *w,
 
 static void dw_planes(void *arg, int64_t q0, int64_t q1, int tid)
 {
-	const struct dw_job *j = arg;
+	const struct conv_job *j = arg;
 	const struct conv_param *p = j->p;
 	const struct rt_geom *g = &p->gm;
 	int64_t q, oh, ow, lo, hi, kk = g->k[0] * g->k[1];
+	int fast = g->d[0] == 1 && g->d[1] == 1 && g->s[0] == g->s[1] &&
+		   (g->s[0] == 1 || g->s[0] == 2);
 
 	(void)tid;
 	interior(g, &lo, &hi);
 	for (q = q0; q < q1; q++) {
-		int64_t n = q / p->m, m = q % p->m, c = m / p->mg;
+		int64_t n = q / p->m, m = q % p->m, c = m / p->mg, i;
 		const float *x = j->x + (n * p->c + c) * p->hw;
+		const float *r = j->res ? j->res + q * p->p : NULL;
 		float *y = j->y + q * p->p;
 		float bias = j->b ? j->b[m] : 0;
+
+		if (fast) {
+			p->kern->dw_plane(x, g->in[0], g->in[1], j->w + m * kk, g->k[0],
+					  g->k[1], g->s[1], g->pb[0], g->pb[1], y,
+					  g->out[0], g->out[1], bias, r, p->lo, p->hi);
+			continue;
+		}
 
 		for (oh = 0; oh < g->out[0]; oh++) {
 			float *yr = y + oh * g->out[1];
@@ -86,13 +94,16 @@ static void dw_planes(void *arg, int64_t q0, int64_t q1, int tid)
 				yr[ow] = bias;
 			dw_row(g, x, j->w + m * kk, yr, oh, lo, hi);
 		}
+		if (r)
+			for (i = 0; i < p->p; i++)
+				y[i] += r[i];
+		if (p->lo > -INFINITY || p->hi < INFINITY)
+			for (i = 0; i < p->p; i++)
+				y[i] = y[i] < p->lo ? p->lo : y[i] > p->hi ? p->hi : y[i];
 	}
 }
 
-void opr_rt_conv_dw(struct opr_rt *rt, const struct conv_param *p, const float *x,
-		const float *w, const float *b, float *y)
+void opr_rt_conv_dw(const struct conv_job *j)
 {
-	struct dw_job j = { p, x, w, b, y };
-
-	opr_rt_parallel_range(rt, p->n * p->m, 1, dw_planes, &j);
+	opr_rt_parallel_range(j->rt, j->p->n * j->p->m, 1, dw_planes, (void *)j);
 }
