@@ -38,7 +38,7 @@ if [ -z "${LIBDIR:-}" ]; then
 fi
 case $LIBDIR in /*) ;; *) LIBDIR=$root/$LIBDIR ;; esac
 gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -I"$root/include" \
-	"$root/bench/bench_io.c" ${BENCH_EXTRA_OBJS:-} \
+	"$root/bench/bench_io.c" \
 	"$LIBDIR/libonnxprune.a" "$LIBDIR/libonnx_proto.a" -lprotobuf-c -lm \
 	-o "$bb/bench_io"
 

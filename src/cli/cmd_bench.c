@@ -24,6 +24,7 @@
 /* What was measured. */
 struct bench_res {
 	double med, min, mean;	/* ms per batch */
+	double cpu;		/* CPU ms (user + system, all threads) per batch */
 	int64_t macs;		/* MACs for one image (info's count) */
 	double rss_mb;		/* peak resident set, MiB */
 	double ws_mb;		/* runtime workspace, MiB */
@@ -54,6 +55,17 @@ static void fill_random(float *x, size_t n)
 		s = s * 1664525u + 1013904223u;
 		x[i] = (float)(s >> 8) / 8388608.0f - 1.0f;
 	}
+}
+
+/* User + system CPU seconds of the process so far. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 /* Peak resident set size of the process in MiB. */
@@ -142,7 +154,7 @@ static int time_runs(struct opr_rt *rt, const struct cli_args *a,
 		     const struct bench_io *io, struct bench_res *r,
 		     struct opr_err *err)
 {
-	double *t, t0, sum = 0;
+	double *t, t0, c0, sum = 0;
 	int i, rc = OPR_OK;
 
 	t = calloc((size_t)a->reps, sizeof(double));
@@ -152,6 +164,7 @@ static int time_runs(struct opr_rt *rt, const struct cli_args *a,
 	for (i = 0; i < BENCH_WARMUP_MIN || now_s() - t0 < BENCH_WARMUP_S; i++)
 		if ((rc = run_once(rt, a->batch, io, err)))
 			goto out_free;
+	c0 = cpu_s();
 	for (i = 0; i < a->reps; i++) {
 		t0 = now_s();
 		if ((rc = run_once(rt, a->batch, io, err)))
@@ -159,6 +172,7 @@ static int time_runs(struct opr_rt *rt, const struct cli_args *a,
 		t[i] = (now_s() - t0) * 1e3;
 		sum += t[i];
 	}
+	r->cpu = (cpu_s() - c0) * 1e3 / a->reps;
 	qsort(t, (size_t)a->reps, sizeof(double), cmp_double);
 	r->min = t[0];
 	r->mean = sum / a->reps;
@@ -181,10 +195,11 @@ static int write_json(const struct cli_args *a, int threads,
 	cli_json_str(f, a->in);
 	fprintf(f, ", \"batch\": %d, \"threads\": %d, \"reps\": %d,\n"
 		" \"ms_per_batch\": %.4f, \"ms_min\": %.4f, \"ms_mean\": %.4f,\n"
+		" \"cpu_ms_per_batch\": %.4f,\n"
 		" \"images_per_s\": %.2f, \"macs_per_image\": %lld, "
 		"\"gflops\": %.3f,\n \"peak_rss_mb\": %.2f, "
 		"\"workspace_mb\": %.2f}\n", a->batch, threads, a->reps,
-		r->med, r->min, r->mean, ips, (long long)r->macs,
+		r->med, r->min, r->mean, r->cpu, ips, (long long)r->macs,
 		2.0 * (double)r->macs * ips / 1e9, r->rss_mb, r->ws_mb);
 	if (fclose(f))
 		return opr_errf(err, OPR_EIO, "%s: writing failed", a->json_out);
@@ -222,9 +237,9 @@ int cli_cmd_bench(const struct cli_args *a, struct opr_err *err)
 	r.ws_mb = (double)opr_rt_workspace_bytes(rt) / 1048576.0;
 	ips = a->batch * 1e3 / r.med;
 	printf("%s: batch %d, %d threads, %d reps: %.3f ms/batch median "
-	       "(min %.3f, mean %.3f), %.1f images/s, %.2f GFLOP/s, "
+	       "(min %.3f, mean %.3f, CPU %.3f), %.1f images/s, %.2f GFLOP/s, "
 	       "peak RSS %.1f MiB, workspace %.1f MiB\n", a->in, a->batch,
-	       threads, a->reps, r.med, r.min, r.mean, ips,
+	       threads, a->reps, r.med, r.min, r.mean, r.cpu, ips,
 	       2.0 * (double)r.macs * ips / 1e9, r.rss_mb, r.ws_mb);
 	if (a->json_out)
 		rc = write_json(a, threads, &r, err);

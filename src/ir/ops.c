@@ -5,8 +5,8 @@
  * per-op functions are declared in infer.h); later the runtime adds forward
  * and backward.  A unit test checks that every slot has a name and an infer
  * function.  The last column is the channel rule (enum opr_chan_rule in
- * ops.h) that src/passes/deps_rules.c applies; an op left BLOCK is never
- * assumed to be element-wise.
+ * ops.h) that src/passes/deps_rules.c and deps_maps.c apply; an op left
+ * BLOCK is never assumed to be element-wise.
  */
 #include <string.h>
 

@@ -77,7 +77,8 @@ typedef int (*opr_fold_fn)(struct opr_graph *g, int node, struct opr_err *err);
 
 /*
  * How an op couples the channels of its inputs and outputs (style.md §4,
- * "Channel rules are data"); src/passes/deps_rules.c implements each rule.
+ * "Channel rules are data"); src/passes/deps_rules.c and deps_maps.c
+ * implement them.
  * A channel is an index along axis 1 of an activation (or, after a Reshape
  * that splits axis 1, along the dims that came from it).
  */

@@ -1,8 +1,8 @@
 /*
  * deps.c - the channel dependency analysis (see deps.h): channel views and
  * slots of every activation, the union-find over slots, members, graph
- * inputs/outputs and the classifier; deps_rules.c applies the op rules and
- * deps_groups.c turns the result into classes and groups.
+ * inputs/outputs and the classifier; deps_rules.c and deps_maps.c apply
+ * the op rules and deps_groups.c turns the result into classes and groups.
  *
  * Order of work: default views (axis 1 of each activation), split views
  * from Reshape/Transpose in node order, slots, coupling of the fixed dims of

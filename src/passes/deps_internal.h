@@ -1,7 +1,8 @@
 /*
- * deps_internal.h - what deps.c (slots, union-find, classes, groups) and
- * deps_rules.c (one coupling function per channel rule of the op table)
- * share while an analysis runs.  Not used outside src/passes/deps*.c.
+ * deps_internal.h - what deps.c (slots, union-find, members), deps_rules.c
+ * and deps_maps.c (one coupling function per channel rule of the op table)
+ * and deps_groups.c (classes and groups) share while an analysis runs.  Not
+ * used outside src/passes/deps*.c.
  */
 #ifndef OPR_DEPS_INTERNAL_H
 #define OPR_DEPS_INTERNAL_H
@@ -21,6 +22,41 @@ struct deps_build {
 	int *n_cons;			/* consumers of each value */
 	int64_t opset;			/* default-domain opset of g */
 };
+
+/* Value v of the graph analysed (v >= 0). */
+static inline const struct opr_value *deps_val(const struct deps_build *b,
+					       int v)
+{
+	return &b->g->values[v];
+}
+
+/* Value at input k of node, or -1. */
+static inline int deps_in(const struct deps_build *b, int node, int k)
+{
+	const struct opr_node *n = &b->g->nodes[node];
+
+	return k < n->n_in ? n->in[k] : -1;
+}
+
+/* Value at output k of node, or -1. */
+static inline int deps_out(const struct deps_build *b, int node, int k)
+{
+	const struct opr_node *n = &b->g->nodes[node];
+
+	return k < n->n_out ? n->out[k] : -1;
+}
+
+/* 1 when v is an initializer that only one node reads. */
+static inline int deps_own_const(const struct deps_build *b, int v)
+{
+	return v >= 0 && b->g->values[v].is_initializer && b->n_cons[v] == 1;
+}
+
+/* 1 when v is absent or an initializer that only one node reads. */
+static inline int deps_own_const_opt(const struct deps_build *b, int v)
+{
+	return v < 0 || deps_own_const(b, v);
+}
 
 /* 1 when value v exists and is not an initializer (an activation). */
 int deps_act(const struct deps_build *b, int v);
@@ -67,7 +103,19 @@ int deps_block(struct deps_build *b, int node, const char *why);
 int deps_couple_flat(struct deps_build *b, int node, int role, int port,
 		     int v, int w);
 
-/* ---- deps_rules.c ---- */
+/* ---- deps_maps.c ---- */
+
+/*
+ * The mapped rules: Concat, Split, Slice, Pad, Reshape (Flatten, Squeeze,
+ * Unsqueeze), Transpose.  Each couples node's slots (or makes it a
+ * blocker) and returns OPR_OK or OPR_ENOMEM.
+ */
+int deps_couple_concat(struct deps_build *b, int node);
+int deps_couple_split(struct deps_build *b, int node);
+int deps_couple_slice(struct deps_build *b, int node);
+int deps_couple_pad(struct deps_build *b, int node);
+int deps_couple_reshape(struct deps_build *b, int node);
+int deps_couple_transpose(struct deps_build *b, int node);
 
 /*
  * Sets the views of node's outputs that differ from the default (axis 1):
@@ -75,6 +123,8 @@ int deps_couple_flat(struct deps_build *b, int node, int role, int port,
  * shape-keeping ops.  Called for every node in order, before slots exist.
  */
 void deps_rule_view(struct deps_build *b, int node);
+
+/* ---- deps_rules.c ---- */
 
 /*
  * Applies node's channel rule: couples slots and records members, or makes

@@ -279,8 +279,7 @@ int opr_rt_plan_memory(struct opr_rt *rt, struct opr_err *err)
 		if (posix_memalign(&p, RT_ALIGN, rt->ws_bytes))
 			return opr_errf(err, OPR_ENOMEM, "out of memory for the "
 					"%zu-byte workspace", rt->ws_bytes);
-		memset(p, 0, rt->ws_bytes);
-		rt->ws = p;
+		rt->ws = p;	/* touched by opr_rt_new unless lanes run */
 	}
 	rt->scratch = rt->ws ? rt->ws + total : NULL;
 	for (i = 0; i < g->n_values; i++) {

@@ -17,7 +17,7 @@ int opr_rt_classify(struct opr_rt *rt, struct opr_err *err);
 /*
  * Computes each activation's lifetime, packs the activations into one
  * workspace (a slot is reused once its value is dead), adds the per-thread
- * scratch and allocates it all once.  Needs the capacities of a planning
+ * scratch and allocates it all once (untouched: opr_rt_new pre-faults it).  Needs the capacities of a planning
  * opr_rt_prepare().  Returns OPR_OK or OPR_ENOMEM.
  */
 int opr_rt_plan_memory(struct opr_rt *rt, struct opr_err *err);

@@ -3,24 +3,86 @@
  * (a task function and a task count), take tasks from an atomic counter
  * together with the calling thread, and report when they are done.  One
  * job at a time; jobs are issued by the thread that owns the runtime.
+ *
+ * A forward pass issues a job per op, often microseconds apart, so idle
+ * workers first spin on the job number (POOL_SPIN pauses, some tens of
+ * microseconds) and only then sleep on a condition variable; the caller
+ * waits for the job's last task the same way.  Sleeping and waking go
+ * through the mutex, so no wake-up is lost: a worker re-checks the job
+ * number under the mutex before it sleeps, and the caller signals under it.
+ *
+ * Tasks are handed out from one 64-bit counter tagged with the job number
+ * (job << 32 | task), taken by compare-and-swap: a worker that wakes late
+ * and still holds an old job number takes nothing, so the caller can move
+ * on as soon as the tasks are done.  The caller retags the counter before
+ * it changes fn and arg, so a task taken under a tag always runs with
+ * that job's fn and arg.
  */
 #include <stdlib.h>
 
 #include "runtime/runtime.h"
 
-/* Takes tasks of the current job until none is left. */
-static void work(struct rt_pool *p, int tid)
-{
-	long long t;
+#define POOL_SPIN 4000		/* pauses before sleeping */
+#define TAG(g) ((unsigned long long)((g) & 0xffffffffu) << 32)
 
-	while ((t = atomic_fetch_add(&p->next, 1)) < p->ntasks)
-		p->fn(p->arg, (int64_t)t, tid);
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Runs tasks of job g until none is left or the job changed. */
+static void work(struct rt_pool *p, unsigned long g, int tid)
+{
+	rt_task_fn fn = atomic_load(&p->fn);
+	void *arg = atomic_load(&p->arg);
+	long long nt = atomic_load(&p->ntasks);
+	unsigned long long v;
+
+	for (;;) {
+		v = atomic_load(&p->next);
+		do {
+			if ((v & ~0xffffffffull) != TAG(g) ||
+			    (long long)(v & 0xffffffffu) >= nt)
+				return;
+		} while (!atomic_compare_exchange_weak(&p->next, &v, v + 1));
+		fn(arg, (int64_t)(v & 0xffffffffu), tid);
+		if (atomic_fetch_add(&p->finished, 1) + 1 == nt) {
+			pthread_mutex_lock(&p->mu);
+			if (p->waiting)
+				pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
 }
 
 struct worker_arg {
 	struct rt_pool *p;
 	int tid;
 };
+
+/* Waits until the job number moves past seen (or stop); returns it. */
+static unsigned long wait_job(struct rt_pool *p, unsigned long seen)
+{
+	unsigned long g;
+	int spins = 0;
+
+	while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop)) {
+		if (++spins < POOL_SPIN) {
+			cpu_relax();
+			continue;
+		}
+		pthread_mutex_lock(&p->mu);
+		p->sleepers++;
+		while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop))
+			pthread_cond_wait(&p->go, &p->mu);
+		p->sleepers--;
+		pthread_mutex_unlock(&p->mu);
+		spins = 0;
+	}
+	return g;
+}
 
 static void *worker(void *arg)
 {
@@ -29,20 +91,12 @@ static void *worker(void *arg)
 	unsigned long seen = 0;
 
 	free(arg);
-	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->gen == seen && !p->stop)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->stop)
+		seen = wait_job(p, seen);
+		if (atomic_load(&p->stop))
 			break;
-		seen = p->gen;
-		pthread_mutex_unlock(&p->mu);
-		work(p, wa.tid);
-		pthread_mutex_lock(&p->mu);
-		if (--p->busy == 0)
-			pthread_cond_signal(&p->done);
+		work(p, seen, wa.tid);
 	}
-	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
@@ -51,7 +105,13 @@ int opr_rt_pool_init(struct rt_pool *p, int n, struct opr_err *err)
 	int i;
 
 	p->n = n < 1 ? 1 : n;
+	atomic_init(&p->gen, 0);
 	atomic_init(&p->next, 0);
+	atomic_init(&p->finished, 0);
+	atomic_init(&p->fn, NULL);
+	atomic_init(&p->arg, NULL);
+	atomic_init(&p->ntasks, 0);
+	atomic_init(&p->stop, 0);
 	if (pthread_mutex_init(&p->mu, NULL))
 		return opr_errf(err, OPR_ENOMEM, "cannot create a mutex");
 	if (pthread_cond_init(&p->go, NULL) || pthread_cond_init(&p->done, NULL))
@@ -77,29 +137,41 @@ int opr_rt_pool_init(struct rt_pool *p, int n, struct opr_err *err)
 
 void opr_rt_pool_run(struct rt_pool *p, int64_t ntasks, rt_task_fn fn, void *arg)
 {
+	unsigned long g;
 	int64_t t;
+	int spins = 0;
 
 	if (ntasks <= 0)
 		return;
-	if (p->n == 1 || ntasks == 1) {
+	if (p->n == 1 || ntasks == 1 || ntasks > 0x7fffffff) {
 		for (t = 0; t < ntasks; t++)
 			fn(arg, t, 0);
 		return;
 	}
+	g = atomic_load(&p->gen) + 1;
+	atomic_store(&p->next, TAG(g));	/* first: old tags take nothing */
+	atomic_store(&p->fn, fn);
+	atomic_store(&p->arg, arg);
+	atomic_store(&p->ntasks, ntasks);
+	atomic_store(&p->finished, 0);
+	atomic_store(&p->gen, g);
 	pthread_mutex_lock(&p->mu);
-	p->fn = fn;
-	p->arg = arg;
-	p->ntasks = ntasks;
-	atomic_store(&p->next, 0);
-	p->busy = p->n - 1;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
+	if (p->sleepers)
+		pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
-	work(p, 0);
-	pthread_mutex_lock(&p->mu);
-	while (p->busy > 0)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
+	work(p, g, 0);
+	while (atomic_load(&p->finished) < ntasks) {
+		if (++spins < POOL_SPIN) {
+			cpu_relax();
+			continue;
+		}
+		pthread_mutex_lock(&p->mu);
+		p->waiting = 1;
+		while (atomic_load(&p->finished) < ntasks)
+			pthread_cond_wait(&p->done, &p->mu);
+		p->waiting = 0;
+		pthread_mutex_unlock(&p->mu);
+	}
 }
 
 void opr_rt_pool_free(struct rt_pool *p)
@@ -109,7 +181,7 @@ void opr_rt_pool_free(struct rt_pool *p)
 	if (!p->started)
 		return;
 	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
+	atomic_store(&p->stop, 1);
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
 	for (i = 1; i < p->n; i++)

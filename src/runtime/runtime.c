@@ -122,6 +122,13 @@ int opr_rt_prepare(struct opr_rt *rt, int n, struct opr_err *err)
 int opr_rt_new(const struct opr_graph *g, int batch, int threads,
 	       struct opr_rt **out, struct opr_err *err)
 {
+	return opr_rt_new_lane(g, batch, threads, NULL, out, err);
+}
+
+int opr_rt_new_lane(const struct opr_graph *g, int batch, int threads,
+		    const struct opr_rt *parent, struct opr_rt **out,
+		    struct opr_err *err)
+{
 	struct opr_rt *rt;
 	int rc;
 
@@ -141,6 +148,7 @@ int opr_rt_new(const struct opr_graph *g, int batch, int threads,
 	if (!rt)
 		return opr_errf(err, OPR_ENOMEM, "out of memory");
 	rt->g = g;
+	rt->parent = parent;
 	rt->batch = batch;
 	rt->opset = graph_opset(g);
 	rt->vals = calloc((size_t)g->n_values + 1, sizeof(*rt->vals));
@@ -165,8 +173,13 @@ int opr_rt_new(const struct opr_graph *g, int batch, int threads,
 	free(rt->tmp);
 	rt->tmp = NULL;
 	rt->tmp_bytes = 0;
-	if (rc || (rc = opr_rt_plan_memory(rt, err)))
+	if (rc || (rc = opr_rt_plan_memory(rt, err)) ||
+	    (rc = opr_rt_lanes_setup(rt, err)))
 		goto out_free;
+	/* Fault the workspace in now, not in the first run; with lanes the
+	 * big batches never use it, and only the first small one will. */
+	if (rt->ws && !rt->lanes)
+		memset(rt->ws, 0, rt->ws_bytes);
 	*out = rt;
 	return OPR_OK;
 
@@ -232,6 +245,7 @@ void opr_rt_free(struct opr_rt *rt)
 		return;
 	print_profile(rt);
 	free(rt->prof);
+	opr_rt_lanes_free(rt);
 	opr_rt_pool_free(&rt->pool);
 	if (rt->vals)
 		for (i = 0; i < rt->g->n_values; i++)
@@ -251,7 +265,15 @@ void opr_rt_free(struct opr_rt *rt)
 
 size_t opr_rt_workspace_bytes(const struct opr_rt *rt)
 {
-	return rt ? rt->ws_bytes : 0;
+	size_t b;
+	int t;
+
+	if (!rt)
+		return 0;
+	b = rt->ws_bytes;
+	for (t = 0; rt->lanes && t < rt->n_lanes; t++)
+		b += opr_rt_workspace_bytes(rt->lanes[t]);
+	return b;
 }
 
 int opr_rt_n_inputs(const struct opr_rt *rt)
@@ -359,6 +381,11 @@ int opr_rt_run_named(struct opr_rt *rt, int n, int n_in,
 	if (!rt || n_in < 0 || n_out < 0 || (n_in && (!in_names || !in)) ||
 	    (n_out && (!out_names || !out)))
 		return opr_errf(err, OPR_EUSAGE, "opr_rt_run_named: bad arguments");
+	if (rt->lanes && n >= 2 * rt->n_lanes && n <= rt->batch &&
+	    n_in <= rt->n_in && n_out <= rt->g->n_outputs &&
+	    n_in <= LANE_MAX_IO && n_out <= LANE_MAX_IO)
+		return opr_rt_lanes_run(rt, n, n_in, in_names, in, n_out,
+					out_names, out, err);
 	if ((rc = ensure_n(rt, n, err)))
 		return rc;
 	for (i = 0; i < rt->n_in; i++)

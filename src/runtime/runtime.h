@@ -134,25 +134,26 @@ typedef void (*rt_task_fn)(void *arg, int64_t task, int tid);
 /*
  * A small pthread pool; the calling thread works as tid 0.  Idle workers
  * spin for a short while (a job usually follows within microseconds)
- * before they sleep on the condition variable, and so does the caller
- * waiting for the last worker.
+ * before they sleep on the condition variable.  A job is done when all
+ * its tasks are, not when every worker has looked at it, so a worker the
+ * OS left off the CPU holds up no one unless it is inside a task.
  */
 struct rt_pool {
 	int n;				/* threads including the caller */
 	pthread_t *th;			/* n - 1 workers */
 	pthread_mutex_t mu;		/* guards sleepers, waiting, the conds */
 	pthread_cond_t go;		/* signalled when a job starts or stop */
-	pthread_cond_t done;		/* signalled when the last worker ends */
-	atomic_ulong gen;		/* job generation counter */
-	atomic_int busy;		/* workers still in the current job */
+	pthread_cond_t done;		/* signalled when a job's last task ends */
+	atomic_ulong gen;		/* number of the current job */
+	atomic_ullong next;		/* job number << 32 | next task index */
+	atomic_llong finished;		/* tasks of the current job done */
+	_Atomic(rt_task_fn) fn;		/* current job */
+	_Atomic(void *) arg;		/* its argument */
+	atomic_llong ntasks;		/* its task count */
 	atomic_int stop;		/* 1: workers exit */
 	int sleepers;			/* workers asleep on go */
 	int waiting;			/* the caller is asleep on done */
 	int started;			/* workers created */
-	rt_task_fn fn;			/* current job */
-	void *arg;			/* its argument */
-	int64_t ntasks;			/* its task count */
-	atomic_llong next;		/* next task to hand out */
 };
 
 /* A planned runtime. */
@@ -174,6 +175,14 @@ struct opr_rt {
 	void *tmp;			/* scratch for static nodes while planning */
 	size_t tmp_bytes;		/* its size */
 	struct rt_pool pool;		/* worker threads */
+	const struct opr_rt *parent;	/* the runtime this lane belongs to,
+					   whose plan-time weights it shares */
+	struct opr_rt **lanes;		/* per thread: a one-thread plan for
+					   lane_nb images (lanes.c), or NULL */
+	int n_lanes;			/* entries in lanes (pool.n) */
+	int lane_nb;			/* images per chunk */
+	size_t *lane_bpi;		/* per value: bytes per image */
+	void **lane_ptrs;		/* per thread: input and output pointers */
 	double *prof;			/* seconds per node (OPR_RT_PROFILE set),
 					   printed to stderr by opr_rt_free */
 	long prof_runs;			/* runs timed into prof */
@@ -270,6 +279,39 @@ int64_t opr_rt_load_i(const void *p, int dtype, int64_t i);
  * The graph is not changed.  Returns OPR_OK or the prep's error.
  */
 int opr_rt_fuse(struct opr_rt *rt, struct opr_err *err);
+
+/* ---- threads over the batch (lanes.c) ---- */
+
+#define LANE_MAX_IO 256		/* inputs or outputs a lane run passes on */
+
+/*
+ * Gives rt one lane per thread when the graph is separable over the batch
+ * (see lanes.c) and batch >= 2 x threads.  Needs rt planned; leaves it
+ * prepared at n = 1.  Not separable is no error.  Returns OPR_OK, or an
+ * error from planning the lanes.
+ */
+int opr_rt_lanes_setup(struct opr_rt *rt, struct opr_err *err);
+
+/*
+ * opr_rt_run_named over the lanes: chunks of lane_nb images, one lane per
+ * thread.  Needs rt->lanes, n_in <= rt->n_in and n_out <= the outputs.
+ */
+int opr_rt_lanes_run(struct opr_rt *rt, int n, int n_in,
+		     const char *const *in_names, const void *const *in,
+		     int n_out, const char *const *out_names, void *const *out,
+		     struct opr_err *err);
+
+/*
+ * opr_rt_new() for a lane of parent (NULL: a runtime of its own): ops may
+ * borrow the parent's plan-time buffers (rn->own) instead of making their
+ * own; parent must outlive the lane.
+ */
+int opr_rt_new_lane(const struct opr_graph *g, int batch, int threads,
+		    const struct opr_rt *parent, struct opr_rt **out,
+		    struct opr_err *err);
+
+/* Frees the lanes of rt (if any). */
+void opr_rt_lanes_free(struct opr_rt *rt);
 
 /* ---- thread pool (pool.c) ---- */
 

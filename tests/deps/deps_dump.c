@@ -45,7 +45,8 @@ const char *deps_dump_group(const struct opr_graph *g, const struct opr_deps *d,
 	size_t used;
 	int i, j, n;
 
-	used = (size_t)snprintf(buf, len, "%d%s", gr->n_classes, gr->frozen ? "F" : "");
+	used = (size_t)snprintf(buf, len, "%d%s", gr->n_classes,
+				gr->frozen ? "F" : "");
 	for (i = 0; i < gr->n_keys && used < len && idx; i++) {
 		const struct opr_deps_key *k = &d->keys[gr->first_key + i];
 		const char *name;

@@ -27,8 +27,11 @@ int main(int argc, char **argv)
 		       d->n_classes);
 		for (i = 0; i < d->n_groups; i++) {
 			const struct opr_deps_group *gr = &d->groups[i];
+			double share = d->total_macs ? (double)gr->macs /
+				       (double)d->total_macs : 0;
 
-			printf("[%d] macs %.2f%% %s\n", i, 100.0 * (double)gr->macs / (double)(d->total_macs ? d->total_macs : 1), deps_dump_group(g, d, i, line, sizeof(line)));
+			printf("[%d] macs %.2f%% %s\n", i, 100.0 * share,
+			       deps_dump_group(g, d, i, line, sizeof(line)));
 			for (r = 0; r < gr->n_reasons; r++)
 				printf("    - %s\n", opr_deps_reason_str(g,
 				       &d->reasons[gr->first_reason + r], line,

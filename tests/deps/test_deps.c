@@ -132,7 +132,8 @@ static void more_concat2(const struct opr_graph *g, const struct opr_deps *d)
 	CHECK(OUT("cb", 0) == IN("cc", 4) && OUT("ca", 3) == IN("cc", 3));
 }
 
-static void more_concat_same(const struct opr_graph *g, const struct opr_deps *d)
+static void more_concat_same(const struct opr_graph *g,
+			     const struct opr_deps *d)
 {
 	CHECK(OUT("ca", 1) == IN("cc", 1) && OUT("ca", 1) == IN("cc", 5));
 	CHECK(IN("cc", 1) != IN("cc", 2));
@@ -390,9 +391,11 @@ static void shared_models(const char *dir)
 	if ((g = load(dir, "fmnist_mobilenetv2", &d, 1))) {
 		CHECK(d->n_groups == 27);
 		/* expansion + depthwise + projection input: one group */
-		c = OUT("/features/features.5/conv/conv.0/conv.0.0/Conv", 7);
-		CHECK(c >= 0 && c == OUT("/features/features.5/conv/conv.1/conv.1.0/Conv", 7) &&
-		      c == IN("/features/features.5/conv/conv.2/Conv", 7));
+#define F5 "/features/features.5/conv/"
+		c = OUT(F5 "conv.0/conv.0.0/Conv", 7);
+		CHECK(c >= 0 && c == OUT(F5 "conv.1/conv.1.0/Conv", 7) &&
+		      c == IN(F5 "conv.1/conv.1.0/Conv", 7) &&
+		      c == IN(F5 "conv.2/Conv", 7));
 		/* residual Adds chain the projections of features.4..6 */
 		c = OUT("/features/features.4/conv/conv.2/Conv", 5);
 		CHECK(c >= 0 && c == OUT("/features/features.5/conv/conv.2/Conv", 5) &&

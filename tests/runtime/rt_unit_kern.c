@@ -5,7 +5,8 @@
  * against a naive double convolution and against the im2col path (1e-4
  * relative), both kernel tables (AVX-512 where the CPU has it, and the
  * generic one), and Conv -> BatchNormalization -> Add -> Relu / Clip
- * chains fused at plan time against the unfused graph's arithmetic.
+ * chains fused at plan time against the unfused graph's arithmetic, and
+ * threads over the batch (lanes) only where images are independent.
  *
  * Usage: rt_unit_kern (no arguments).  Prints each failed check; exit 1
  * if any.
@@ -369,6 +370,74 @@ static void test_conv(void)
 		}
 }
 
+/*
+ * Conv -> Relu -> Reshape [N, -1] -> Softmax(axis) at batch 9 on 2
+ * threads: with axis 1 the batch is separable and runs in lanes, with
+ * axis 0 it is not; either way the result equals a one-thread run.
+ */
+static void lanes_case(int64_t axis)
+{
+	int64_t xd[4] = { -1, 8, 6, 6 }, wd[4] = { 8, 8, 3, 3 }, p1[4] = { 1, 1, 1, 1 };
+	int64_t sd[1] = { 2 }, shape[2] = { 0, -1 }, od[2] = { -1, 288 }, i;
+	struct opr_graph *g = opr_graph_new();
+	struct opr_rt *rt1 = NULL, *rt2 = NULL;
+	struct opr_err err;
+	float x[9 * 288], y1[9 * 288], y2[9 * 288], *w, *b;
+	unsigned seed = 5;
+	int in[3], v, c, sh, r, y, nd;
+	double worst = 0;
+
+	for (i = 0; i < 9 * 288; i++)
+		x[i] = frand(&seed);
+	in[0] = val(g, "x", 4, xd);
+	list_add(&g->inputs, &g->n_inputs, in[0]);
+	in[1] = init_rand(g, "w", 4, wd, &seed, 0, &w);
+	in[2] = init_rand(g, "b", 1, wd, &seed, 0, &b);
+	c = val(g, "c", 4, xd);
+	nd = node(g, "Conv", in, 3, c);
+	attr_ints(g, nd, "pads", p1, 4);
+	r = val(g, "r", 4, xd);
+	node(g, "Relu", &c, 1, r);
+	sh = val(g, "shape", 1, sd);
+	g->values[sh].dtype = OPR_DT_INT64;
+	g->values[sh].data = opr_arena_memdup(&g->arena, shape, sizeof(shape));
+	g->values[sh].nbytes = sizeof(shape);
+	g->values[sh].is_initializer = 1;
+	in[0] = r;
+	in[1] = sh;
+	v = val(g, "flat", 2, od);
+	node(g, "Reshape", in, 2, v);
+	y = val(g, "y", 2, od);
+	nd = node(g, "Softmax", &v, 1, y);
+	opr_node_add_attr(g, nd, "axis", OPR_AT_INT)->i = axis;
+	list_add(&g->outputs, &g->n_outputs, y);
+	CHECK(opr_rt_new(g, 9, 1, &rt1, &err) == OPR_OK, "%s", err.msg);
+	CHECK(opr_rt_new(g, 9, 2, &rt2, &err) == OPR_OK, "%s", err.msg);
+	if (!rt1 || !rt2)
+		goto out;
+	CHECK(!rt2->lanes == (axis == 0), "softmax axis %lld: lanes %s",
+	      (long long)axis, rt2->lanes ? "on" : "off");
+	CHECK(opr_rt_run(rt1, x, 9, y1, &err) == OPR_OK, "%s", err.msg);
+	CHECK(opr_rt_run(rt2, x, 9, y2, &err) == OPR_OK, "%s", err.msg);
+	for (i = 0; i < 9 * 288; i++)
+		if (fabs(y1[i] - y2[i]) > worst)
+			worst = fabs(y1[i] - y2[i]);
+	CHECK(worst < 1e-5, "softmax axis %lld: lanes differ by %g",
+	      (long long)axis, worst);
+	/* a small batch on the same runtime takes the per-op path */
+	CHECK(opr_rt_run(rt2, x, 3, y2, &err) == OPR_OK, "%s", err.msg);
+	if (axis)
+		for (i = 0; i < 3 * 288; i++)
+			CHECK(fabs(y1[i] - y2[i]) < 1e-5, "batch 3: y[%lld]",
+			      (long long)i);
+out:
+	opr_rt_free(rt1);
+	opr_rt_free(rt2);
+	opr_graph_free(g);
+	free(w);
+	free(b);
+}
+
 int main(void)
 {
 	int gen;
@@ -380,6 +449,8 @@ int main(void)
 		test_sgemm(opr_rt_kern());
 		test_conv();
 	}
+	lanes_case(1);
+	lanes_case(0);
 	if (failures)
 		printf("%d checks failed\n", failures);
 	else

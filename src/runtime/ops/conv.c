@@ -85,6 +85,19 @@ static int plan_weights(struct opr_rt *rt, struct rt_node *rn,
 	p->wp.u = p->wp.ub = NULL;
 	if (p->kind != CONV_WINO && !bn)
 		return OPR_OK;
+	if (rt->parent) {	/* a lane: the parent's are the same */
+		const struct rt_node *pn = &rt->parent->nodes[rn - rt->nodes];
+		const struct conv_param *pp = pn->param;
+
+		if (pn->op == rn->op && pp && pp->kind == p->kind && pn->own &&
+		    pn->fuse.on == rn->fuse.on) {
+			p->wf = pp->wf;
+			p->bf = pp->bf;
+			p->wp.u = pp->wp.u;
+			p->wp.ub = pp->wp.ub;
+			return OPR_OK;
+		}
+	}
 	bytes = p->kind == CONV_WINO ? opr_rt_conv_wino_wbytes(p) :
 		(size_t)(p->m * p->kk + p->m) * sizeof(float);
 	a = malloc((size_t)p->m * sizeof(double));
