@@ -439,6 +439,54 @@ INL void dw_cols(const float *x, int64_t h, int64_t w, const float *k,
 	}
 }
 
+/*
+ * dw_cols for 3 x 3, stride 1: the three shifted loads of each input row
+ * are made once and kept in registers for the three output rows that
+ * read it (a rolling window of 3 rows), the 9 weights too.
+ */
+INL void dw33_cols(const float *x, int64_t h, int64_t w, const float *k,
+		   int64_t pt, int64_t c0, float *y, int64_t oh, int64_t ow,
+		   int64_t j0, int64_t n, float bias, const float *res,
+		   __m512 vlo, __m512 vhi)
+{
+	__m512 kv[9], L[3][3], z = _mm512_setzero_ps();
+	__mmask16 ma[3], m = (__mmask16)(n == 16 ? 0xffff : (1u << n) - 1);
+	int64_t i, r;
+	int a, b;
+
+	for (b = 0; b < 9; b++)
+		kv[b] = _mm512_set1_ps(k[b]);
+	for (b = 0; b < 3; b++)
+		ma[b] = col_mask(c0 + b, n, w);
+	/* rows -pt and -pt + 1 before output row 0 */
+	for (a = 0; a < 2; a++) {
+		r = -pt + a;
+		for (b = 0; b < 3; b++)
+			L[a + 1][b] = r < 0 || r >= h ? z :
+				      _mm512_maskz_loadu_ps(ma[b], x + r * w + c0 + b);
+	}
+	for (i = 0; i < oh; i++) {
+		__m512 acc = _mm512_set1_ps(bias);
+
+		r = i - pt + 2;
+		for (b = 0; b < 3; b++) {
+			L[0][b] = L[1][b];
+			L[1][b] = L[2][b];
+			L[2][b] = r < 0 || r >= h ? z :
+				  _mm512_maskz_loadu_ps(ma[b], x + r * w + c0 + b);
+		}
+#pragma GCC unroll 3
+		for (a = 0; a < 3; a++)
+#pragma GCC unroll 3
+			for (b = 0; b < 3; b++)
+				acc = _mm512_fmadd_ps(kv[a * 3 + b], L[a][b], acc);
+		if (res)
+			acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, res + i * ow + j0));
+		_mm512_mask_storeu_ps(y + i * ow + j0, m,
+				      _mm512_min_ps(_mm512_max_ps(acc, vlo), vhi));
+	}
+}
+
 static TGT void dw_plane(const float *x, int64_t h, int64_t w, const float *k,
 			 int64_t kh, int64_t kw, int64_t s, int64_t pt,
 			 int64_t pl, float *y, int64_t oh, int64_t ow,
@@ -455,7 +503,10 @@ static TGT void dw_plane(const float *x, int64_t h, int64_t w, const float *k,
 	for (j0 = 0; j0 < ow; j0 += 16) {
 		int64_t n = ow - j0 < 16 ? ow - j0 : 16;
 
-		if (s == 1)
+		if (s == 1 && kh == 3 && kw == 3)
+			dw33_cols(x, h, w, k, pt, j0 - pl, y, oh, ow, j0, n, bias,
+				  res, vlo, vhi);
+		else if (s == 1)
 			dw_cols(x, h, w, k, kh, kw, 1, pt, j0 - pl, y, oh, ow, j0, n,
 				bias, res, vlo, vhi);
 		else

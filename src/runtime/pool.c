@@ -193,6 +193,31 @@ void opr_rt_pool_free(struct rt_pool *p)
 	p->started = 0;
 }
 
+double opr_rt_par_min(void)
+{
+	static double v = -1;
+
+	if (v < 0) {
+		const char *e = getenv("OPR_RT_PAR_MIN");
+
+		v = e ? atof(e) : 1.5e6;
+	}
+	return v;
+}
+
+void opr_rt_pool_run_work(struct opr_rt *rt, int64_t ntasks, rt_task_fn fn,
+			  void *arg, double macs)
+{
+	int64_t t;
+
+	if (macs >= opr_rt_par_min()) {
+		opr_rt_pool_run(&rt->pool, ntasks, fn, arg);
+		return;
+	}
+	for (t = 0; t < ntasks; t++)
+		fn(arg, t, 0);
+}
+
 struct range_job {
 	rt_range_fn fn;
 	void *arg;

@@ -110,6 +110,10 @@ int opr_rt_prepare(struct opr_rt *rt, int n, struct opr_err *err)
 		rn->scratch = 0;
 		if ((rc = rn->op->prep(rt, rn, err)))
 			return rc;
+		if (!rt->planning && rt->ws && rn->scratch > rt->scratch_stride)
+			return opr_rt_errf(rt, rn, err, OPR_EINTERNAL, "needs %zu "
+				       "bytes of scratch at batch %d, %zu were "
+				       "planned", rn->scratch, n, rt->scratch_stride);
 		if ((rn->op->flags & RT_F_VIEW) && opr_rt_out(rt, rn, 0))
 			opr_rt_out(rt, rn, 0)->data = opr_rt_in(rt, rn, 0)->data;
 		if (rn->is_static && (rc = eval_static(rt, rn, err)))
@@ -163,6 +167,7 @@ int opr_rt_new_lane(const struct opr_graph *g, int batch, int threads,
 	if ((rc = opr_rt_pool_init(&rt->pool, threads, err)) ||
 	    (rc = opr_rt_classify(rt, err)))
 		goto out_free;
+	opr_rt_par_min();	/* read the environment before any thread */
 	if (getenv("OPR_RT_PROFILE"))
 		rt->prof = calloc((size_t)g->n_nodes + 1, sizeof(double));
 	rt->planning = 1;

@@ -11,10 +11,28 @@
  *                 from its input shapes and constant inputs, and the nodes
  *                 whose inputs are all known at that point (Shape, and what
  *                 reads only initializers) are evaluated right away.  Then
- *                 every activation gets a slot in one workspace, reused
- *                 after its last use, and the workspace is allocated once.
- *   opr_rt_run()  re-prepares when the batch changed (no allocation), binds
- *                 the inputs and calls each op's fwd function in order.
+ *                 Conv -> BatchNormalization -> Add -> Relu/Clip chains are
+ *                 fused (fuse.c; Conv weights are folded and, for 3x3
+ *                 convs, Winograd-transformed once), every activation gets
+ *                 a slot in one workspace, reused after its last use, and
+ *                 the workspace is allocated once.  When the images of a
+ *                 batch are independent, each thread also gets a lane: a
+ *                 one-thread plan for a few images (lanes.c).
+ *   opr_rt_run()  big batches go through the lanes, a chunk of images per
+ *                 thread at a time; otherwise it re-prepares when the batch
+ *                 changed (no allocation), binds the inputs and calls each
+ *                 op's fwd function in order, each op spreading its work
+ *                 over the pool (pool.c).
+ *
+ * The compute kernels (sgemm with a fused epilogue, Winograd transforms,
+ * depthwise planes) are in kern.h: AVX-512 where the CPU has it, portable
+ * C otherwise.
+ *
+ * Environment switches, for tests and measurements: OPR_RT_ISA=generic
+ * (portable kernels), OPR_RT_NO_FUSE, OPR_RT_NO_WINOGRAD, OPR_RT_NO_LANES,
+ * OPR_RT_LANE_BATCH=N (images per lane chunk), OPR_RT_PAR_MIN=MACS (work
+ * below which an op runs on one thread), OPR_RT_PROFILE=1|cpu (time per
+ * op, printed by opr_rt_free).
  *
  * The runtime computes its own shapes, so it does not trust (or need) the
  * shapes shape inference left in the graph, only the dims of the graph
@@ -320,6 +338,21 @@ int opr_rt_pool_init(struct rt_pool *p, int n, struct opr_err *err);
 
 /* Runs fn for every task in [0, ntasks) on the pool and waits. */
 void opr_rt_pool_run(struct rt_pool *p, int64_t ntasks, rt_task_fn fn, void *arg);
+
+/*
+ * As opr_rt_pool_run(), on the calling thread alone when the job does
+ * fewer than opr_rt_par_min() multiply-adds: handing a few microseconds
+ * of work to another thread costs more than it saves, and far more when
+ * that thread is off the CPU.
+ */
+void opr_rt_pool_run_work(struct opr_rt *rt, int64_t ntasks, rt_task_fn fn,
+			  void *arg, double macs);
+
+/*
+ * Multiply-adds below which a job runs on one thread (default 1.5e6,
+ * OPR_RT_PAR_MIN in the environment overrides).
+ */
+double opr_rt_par_min(void);
 
 /* Stops and joins the workers. */
 void opr_rt_pool_free(struct rt_pool *p);

@@ -164,12 +164,12 @@ static void test_sgemm(const struct rt_kern *k)
 
 /* ---- convolution graphs ---- */
 
-/* Reference conv (group 1) in double, no bias. */
+/* Reference conv in double, no bias. */
 static void ref_conv(const float *x, const float *w, double *y,
 		     const int64_t *xd, const int64_t *wd, const int64_t *s,
-		     const int64_t *p, int64_t oh, int64_t ow)
+		     const int64_t *p, int64_t oh, int64_t ow, int64_t group)
 {
-	int64_t n, m, c, i, j, ki, kj;
+	int64_t n, m, c, i, j, ki, kj, cg = xd[1] / group, mg = wd[0] / group;
 
 	for (n = 0; n < xd[0]; n++)
 		for (m = 0; m < wd[0]; m++)
@@ -177,7 +177,7 @@ static void ref_conv(const float *x, const float *w, double *y,
 				for (j = 0; j < ow; j++) {
 					double acc = 0;
 
-					for (c = 0; c < xd[1]; c++)
+					for (c = (m / mg) * cg; c < (m / mg + 1) * cg; c++)
 						for (ki = 0; ki < wd[2]; ki++)
 							for (kj = 0; kj < wd[3]; kj++) {
 								int64_t ih = i * s[0] - p[0] + ki;
@@ -188,8 +188,8 @@ static void ref_conv(const float *x, const float *w, double *y,
 									continue;
 								acc += (double)x[((n * xd[1] + c) *
 									 xd[2] + ih) * xd[3] + iw] *
-								       w[((m * xd[1] + c) * wd[2] + ki) *
-									 wd[3] + kj];
+								       w[((m * cg + c % cg) * wd[2] +
+									   ki) * wd[3] + kj];
 							}
 					y[((n * wd[0] + m) * oh + i) * ow + j] = acc;
 				}
@@ -202,6 +202,7 @@ struct ccase {
 	int bn, add, act;	/* act: 0 none, 1 Relu, 2 Clip(-0.5, 0.5) */
 	int also_out;		/* the Conv's output is a graph output too */
 	int want_kind;		/* expected path, -1: any */
+	int64_t group;		/* 0: 1 */
 };
 
 /* Builds and runs case c at threads t; compares with the reference. */
@@ -239,7 +240,8 @@ static void conv_case(const struct ccase *c, int t, int no_wino)
 	conv = node(g, "Conv", in, 3, cur);
 	attr_ints(g, conv, "strides", c->s, 2);
 	attr_ints(g, conv, "pads", c->p, 4);
-	ref_conv(x, w, ref, c->x, c->w, c->s, c->p, oh, ow);
+	opr_node_add_attr(g, conv, "group", OPR_AT_INT)->i = c->group ? c->group : 1;
+	ref_conv(x, w, ref, c->x, c->w, c->s, c->p, oh, ow, c->group ? c->group : 1);
 	for (i = 0; i < ny; i++)
 		ref[i] += b[(i / (oh * ow)) % c->w[0]];
 	if (c->bn) {
@@ -333,29 +335,37 @@ out:
 
 static const struct ccase cases[] = {
 	{ "wino_exact_tiles", { 2, 16, 8, 8 }, { 16, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO },
+	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
 	{ "wino_partial_tiles_odd_channels", { 3, 10, 7, 13 }, { 20, 10, 3, 3 },
-	  { 1, 1 }, { 1, 0, 2, 1 }, 0, 0, 0, 0, CONV_WINO },
+	  { 1, 1 }, { 1, 0, 2, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
 	{ "wino_valid", { 1, 33, 9, 11 }, { 17, 33, 3, 3 }, { 1, 1 },
-	  { 0, 0, 0, 0 }, 0, 0, 0, 0, CONV_WINO },
+	  { 0, 0, 0, 0 }, 0, 0, 0, 0, CONV_WINO, 1 },
 	{ "wino_deep", { 2, 64, 30, 30 }, { 40, 64, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO },
+	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
 	{ "wino_wide", { 1, 16, 6, 70 }, { 8, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO },
+	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
 	{ "wino_bn_add_relu", { 4, 16, 16, 16 }, { 16, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 1, 1, 0, CONV_WINO },
+	  { 1, 1, 1, 1 }, 1, 1, 1, 0, CONV_WINO, 1 },
 	{ "wino_bn_clip", { 2, 24, 10, 10 }, { 48, 24, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 0, 2, 0, CONV_WINO },
+	  { 1, 1, 1, 1 }, 1, 0, 2, 0, CONV_WINO, 1 },
 	{ "im2col_bn_relu", { 2, 16, 16, 16 }, { 32, 16, 3, 3 }, { 2, 2 },
-	  { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_IM2COL },
+	  { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_IM2COL, 1 },
 	{ "gemm_bn_add", { 2, 24, 7, 7 }, { 40, 24, 1, 1 }, { 1, 1 },
-	  { 0, 0, 0, 0 }, 1, 1, 0, 0, CONV_GEMM },
+	  { 0, 0, 0, 0 }, 1, 1, 0, 0, CONV_GEMM, 1 },
 	{ "gemm_add_clip", { 3, 16, 5, 9 }, { 12, 16, 1, 1 }, { 1, 1 },
-	  { 0, 0, 0, 0 }, 0, 1, 2, 0, CONV_GEMM },
+	  { 0, 0, 0, 0 }, 0, 1, 2, 0, CONV_GEMM, 1 },
 	{ "conv_out_read_twice", { 2, 16, 8, 8 }, { 16, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 0, 1, 1, CONV_WINO },
+	  { 1, 1, 1, 1 }, 1, 0, 1, 1, CONV_WINO, 1 },
 	{ "first_layer_few_channels", { 2, 3, 12, 12 }, { 16, 3, 3, 3 },
-	  { 1, 1 }, { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_IM2COL },
+	  { 1, 1 }, { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_IM2COL, 1 },
+	{ "dw_s1_bn_clip", { 2, 24, 28, 28 }, { 24, 1, 3, 3 }, { 1, 1 },
+	  { 1, 1, 1, 1 }, 1, 0, 2, 0, CONV_DW, 24 },
+	{ "dw_s1_wide_add", { 1, 8, 5, 37 }, { 16, 1, 3, 3 }, { 1, 1 },
+	  { 0, 2, 1, 0 }, 0, 1, 0, 0, CONV_DW, 8 },
+	{ "dw_s2_bn_relu", { 3, 16, 15, 14 }, { 16, 1, 3, 3 }, { 2, 2 },
+	  { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_DW, 16 },
+	{ "dw_s2_5x5", { 2, 8, 33, 40 }, { 8, 1, 5, 5 }, { 2, 2 },
+	  { 2, 2, 2, 2 }, 0, 0, 1, 0, CONV_DW, 8 },
 };
 
 static void test_conv(void)

@@ -220,26 +220,39 @@ static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
  * off for i < n, 0 where iw falls outside [0, w).  The valid middle is a
  * memcpy (stride 1) or a plain strided loop.
  */
-static void im2col_seg(float *dst, const float *xr, int64_t w, int64_t ow0,
-		       int64_t n, int64_t s, int64_t off)
+static inline void im2col_seg(float *dst, const float *xr, int64_t w,
+			      int64_t ow0, int64_t n, int64_t s, int64_t off)
 {
 	int64_t lo, hi, i;
 
-	/* valid i: 0 <= (ow0 + i) * s + off < w */
+	/* valid i: 0 <= (ow0 + i) * s + off < w (no division for s <= 2) */
 	lo = -off - ow0 * s;
-	lo = lo > 0 ? (lo + s - 1) / s : 0;
 	hi = w - 1 - off - ow0 * s;
-	hi = hi >= 0 ? hi / s + 1 : 0;
+	if (s == 1) {
+		lo = lo > 0 ? lo : 0;
+		hi = hi >= 0 ? hi + 1 : 0;
+	} else if (s == 2) {
+		lo = lo > 0 ? (lo + 1) >> 1 : 0;
+		hi = hi >= 0 ? (hi >> 1) + 1 : 0;
+	} else {
+		lo = lo > 0 ? (lo + s - 1) / s : 0;
+		hi = hi >= 0 ? hi / s + 1 : 0;
+	}
 	if (hi > n)
 		hi = n;
 	if (lo > hi)
 		lo = hi;
 	for (i = 0; i < lo; i++)
 		dst[i] = 0;
-	if (s == 1)
+	if (s == 1) {
 		memcpy(dst + lo, xr + ow0 + lo + off,
 		       (size_t)(hi - lo) * sizeof(float));
-	else
+	} else if (s == 2) {	/* constant stride: the compiler vectorises */
+		const float *src = xr + ow0 * 2 + off;
+
+		for (i = lo; i < hi; i++)
+			dst[i] = src[2 * i];
+	} else
 		for (i = lo; i < hi; i++)
 			dst[i] = xr[(ow0 + i) * s + off];
 	for (i = hi; i < n; i++)
@@ -336,7 +349,9 @@ static int conv_fwd(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 	else if (p->kind == CONV_WINO)
 		opr_rt_conv_wino(&j);
 	else
-		opr_rt_pool_run(&rt->pool, p->n * p->group * p->nblk, conv_task, &j);
+		opr_rt_pool_run_work(rt, p->n * p->group * p->nblk, conv_task, &j,
+				     (double)p->n * (double)p->m * (double)p->p *
+				     (double)p->kk);
 	return OPR_OK;
 }
 

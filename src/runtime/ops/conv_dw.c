@@ -105,5 +105,9 @@ static void dw_planes(void *arg, int64_t q0, int64_t q1, int tid)
 
 void opr_rt_conv_dw(const struct conv_job *j)
 {
-	opr_rt_parallel_range(j->rt, j->p->n * j->p->m, 1, dw_planes, (void *)j);
+	double plane = (double)j->p->p * (double)j->p->kk;
+
+	opr_rt_parallel_range(j->rt, j->p->n * j->p->m,
+			  (int64_t)(opr_rt_par_min() / (plane > 1 ? plane : 1)) + 1,
+			  dw_planes, (void *)j);
 }
