@@ -1,0 +1,60 @@
+/*
+ * surgery.h - removing channel classes from a graph (issue 4), and the
+ * masked equivalent that keeps the shapes.
+ *
+ * Both take the analysis of the same graph (deps.h) and a selection: one
+ * byte per class of d, non-zero for the classes that go.  A selection is
+ * valid when it names no class of a frozen group, leaves at least one
+ * class in every group, and removes the same number of channels from
+ * every group of a grouped Conv (OPR_WHY_GROUPED); opr_prune_check() says
+ * whether it is.
+ *
+ * opr_prune_remove() edits g in place: it slices every member initializer
+ * (conv weight rows and columns, biases, BN parameters, Gemm/MatMul
+ * columns of a flattened channel, channel-broadcast constants), rewrites
+ * shape constants and attributes (Reshape shapes, Pad / Slice / Split
+ * amounts, the group attribute of grouped and depthwise convs), and where
+ * a removed channel carries a constant that is not zero (its filter is all
+ * zero but BN's shift is not, seen through ReLU and friends) folds that
+ * constant into the consumers' biases where that is exact.  Afterwards the
+ * graph's shapes are re-inferred and verified; d no longer describes g.
+ *
+ * opr_prune_mask() edits g in place too, but keeps every shape: it zeroes
+ * what makes the selected channels zero everywhere (producer weight rows
+ * and biases, BN scale and shift), so that the masked graph computes what
+ * the pruned one does, on the kept channels.  Soft pruning (sfp, bn_attn)
+ * masks; the tests compare the pruned graph with the masked one.
+ */
+#ifndef OPR_SURGERY_H
+#define OPR_SURGERY_H
+
+#include "onnx_prune.h"
+
+struct opr_graph;
+struct opr_deps;
+
+/*
+ * OPR_OK when remove (one byte per class of d) is a valid selection for
+ * d; otherwise OPR_EINVAL with err naming the group and the rule broken.
+ */
+int opr_prune_check(const struct opr_deps *d, const unsigned char *remove,
+		    struct opr_err *err);
+
+/*
+ * Removes the selected classes from g (see above).  d must be the analysis
+ * of g as it is now.  On OPR_OK g is smaller, shapes re-inferred and the
+ * graph verified.  On error (OPR_EINVAL for an invalid selection, checked
+ * before anything changes; OPR_ENOMEM) err says why; after OPR_ENOMEM g
+ * may be partly edited and must be discarded.
+ */
+int opr_prune_remove(struct opr_graph *g, const struct opr_deps *d,
+		     const unsigned char *remove, struct opr_err *err);
+
+/*
+ * Zeroes the selected classes in g's initializers (see above); shapes do
+ * not change and d still describes g.  Same errors as opr_prune_remove().
+ */
+int opr_prune_mask(struct opr_graph *g, const struct opr_deps *d,
+		   const unsigned char *remove, struct opr_err *err);
+
+#endif
