@@ -8,9 +8,87 @@
 
 #include "ir.h"
 
+/* Pushes node v onto the binary min-heap h of *hn entries. */
+static void heap_push(int *h, int *hn, int v)
+{
+	int k = (*hn)++;
+
+	for (h[k] = v; k > 0 && h[(k - 1) / 2] > h[k]; k = (k - 1) / 2) {
+		int t = h[k];
+
+		h[k] = h[(k - 1) / 2];
+		h[(k - 1) / 2] = t;
+	}
+}
+
+/* Pops the smallest node index off the heap h of *hn > 0 entries. */
+static int heap_pop(int *h, int *hn)
+{
+	int top = h[0], k = 0;
+
+	h[0] = h[--*hn];
+	for (;;) {
+		int l = 2 * k + 1, r = l + 1, m = k, t;
+
+		if (l < *hn && h[l] < h[m])
+			m = l;
+		if (r < *hn && h[r] < h[m])
+			m = r;
+		if (m == k)
+			break;
+		t = h[k], h[k] = h[m], h[m] = t;
+		k = m;
+	}
+	return top;
+}
+
+/*
+ * The edges producer -> consumer of g as lists: the consumers of node p
+ * (one entry per input that reads one of p's outputs) are
+ * adj[first[p] .. first[p + 1]).  Fills indeg[j] with node j's count of
+ * inputs that some node produces.  Returns 0, or -1 when out of memory.
+ */
+static int consumer_lists(const struct opr_graph *g, int *indeg, int **first,
+			  int **adj)
+{
+	int n = g->n_nodes, i, k, edges = 0;
+	int *f = calloc((size_t)n + 2, sizeof(int)), *a;
+
+	if (!f)
+		return -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < g->nodes[i].n_in; k++) {
+			int v = g->nodes[i].in[k];
+
+			if (v >= 0 && g->values[v].producer >= 0) {
+				indeg[i]++;
+				f[g->values[v].producer + 2]++;
+				edges++;
+			}
+		}
+	for (i = 0; i < n; i++)	/* f[p + 1]: start of p's list */
+		f[i + 2] += f[i + 1];
+	a = malloc(((size_t)edges + 1) * sizeof(int));
+	if (!a) {
+		free(f);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < g->nodes[i].n_in; k++) {
+			int v = g->nodes[i].in[k];
+
+			if (v >= 0 && g->values[v].producer >= 0)
+				a[f[g->values[v].producer + 1]++] = i;
+		}
+	*first = f;	/* now f[p] .. f[p + 1] */
+	*adj = a;
+	return 0;
+}
+
 /*
  * Kahn's algorithm, picking the lowest-numbered ready node first so that an
  * already sorted graph keeps its order (and exports stay byte-stable).
+ * O(E log N) with the consumer lists.
  */
 int opr_graph_toposort(struct opr_graph *g, struct opr_err *err)
 {
@@ -18,71 +96,23 @@ int opr_graph_toposort(struct opr_graph *g, struct opr_err *err)
 	int *indeg = calloc((size_t)n + 1, sizeof(int));
 	int *order = malloc(((size_t)n + 1) * sizeof(int));
 	int *heap = malloc(((size_t)n + 1) * sizeof(int)), hn = 0;
+	int *first = NULL, *adj = NULL;
 	struct opr_node *sorted = NULL;
 	char buf[300];
 
-	if (!indeg || !order || !heap)
+	if (!indeg || !order || !heap ||
+	    consumer_lists(g, indeg, &first, &adj))
 		goto out;
 	for (i = 0; i < n; i++)
-		for (k = 0; k < g->nodes[i].n_in; k++) {
-			int v = g->nodes[i].in[k];
-
-			if (v >= 0 && g->values[v].producer >= 0)
-				indeg[i]++;
-		}
-	/* A binary min-heap of ready node indices. */
-	for (i = 0; i < n; i++) {
-		if (indeg[i])
-			continue;
-		heap[hn] = i;
-		for (k = hn++; k > 0 && heap[(k - 1) / 2] > heap[k]; k = (k - 1) / 2) {
-			int t = heap[k];
-
-			heap[k] = heap[(k - 1) / 2];
-			heap[(k - 1) / 2] = t;
-		}
-	}
+		if (!indeg[i])
+			heap_push(heap, &hn, i);
 	while (hn > 0) {
-		int cur = heap[0], j;
+		int cur = heap_pop(heap, &hn);
 
-		heap[0] = heap[--hn];
-		for (k = 0;;) {
-			int l = 2 * k + 1, r = l + 1, m = k, t;
-
-			if (l < hn && heap[l] < heap[m])
-				m = l;
-			if (r < hn && heap[r] < heap[m])
-				m = r;
-			if (m == k)
-				break;
-			t = heap[k], heap[k] = heap[m], heap[m] = t;
-			k = m;
-		}
 		order[done++] = cur;
-		/* Release the consumers of cur's outputs. */
-		for (j = 0; j < n; j++) {
-			int hits = 0;
-
-			for (k = 0; k < g->nodes[j].n_in; k++) {
-				int v = g->nodes[j].in[k];
-
-				if (v >= 0 && g->values[v].producer == cur)
-					hits++;
-			}
-			if (!hits)
-				continue;
-			indeg[j] -= hits;
-			if (indeg[j] == 0) {
-				heap[hn] = j;
-				for (k = hn++; k > 0 && heap[(k - 1) / 2] > heap[k];
-				     k = (k - 1) / 2) {
-					int t = heap[k];
-
-					heap[k] = heap[(k - 1) / 2];
-					heap[(k - 1) / 2] = t;
-				}
-			}
-		}
+		for (k = first[cur]; k < first[cur + 1]; k++)
+			if (--indeg[adj[k]] == 0)
+				heap_push(heap, &hn, adj[k]);
 	}
 	if (done < n) {
 		for (i = 0; i < n && indeg[i] == 0; i++)
@@ -110,6 +140,8 @@ out:
 	free(indeg);
 	free(order);
 	free(heap);
+	free(first);
+	free(adj);
 	free(sorted);
 	return rc;
 }
