@@ -48,27 +48,8 @@
 
 #include "ir.h"
 
-/* ---- public API (declared again in include/onnx_prune.h) ---- */
-
-struct opr_rt;
-struct opr_rt_info;
-
-int opr_rt_new(const struct opr_graph *g, int batch, int threads,
-	       struct opr_rt **out, struct opr_err *err);
-int opr_rt_run(struct opr_rt *rt, const float *input, int n, float *output,
-	       struct opr_err *err);
-int opr_rt_run_named(struct opr_rt *rt, int n, int n_in,
-		     const char *const *in_names, const void *const *in,
-		     int n_out, const char *const *out_names, void *const *out,
-		     struct opr_err *err);
-int opr_rt_n_inputs(const struct opr_rt *rt);
-int opr_rt_n_outputs(const struct opr_rt *rt);
-int opr_rt_input_info(struct opr_rt *rt, int i, int n,
-		      struct opr_rt_info *info, struct opr_err *err);
-int opr_rt_output_info(struct opr_rt *rt, int i, int n,
-		       struct opr_rt_info *info, struct opr_err *err);
-size_t opr_rt_workspace_bytes(const struct opr_rt *rt);
-void opr_rt_free(struct opr_rt *rt);
+/* The public API (opr_rt_new, opr_rt_run, ...) is in onnx_prune.h. */
+#include "onnx_prune.h"
 
 /* ---- internal ---- */
 
