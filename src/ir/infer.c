@@ -135,22 +135,39 @@ static int64_t vec_len(const struct opr_value *v)
 	return -1;
 }
 
+/*
+ * The initializer v as a vector of at most max entries of type t1 or t2:
+ * 1 with *val and *len set, 0 when v is not an initializer, -1 when it
+ * has another type, is longer than max or is not a vector.
+ */
+static int const_vec(const struct opr_graph *g, int v, int max, int t1, int t2,
+		     const struct opr_value **val, int64_t *len)
+{
+	const struct opr_value *x;
+
+	if (v < 0 || v >= g->n_values || !g->values[v].is_initializer)
+		return 0;
+	x = &g->values[v];
+	if (x->dtype != t1 && x->dtype != t2)
+		return -1;
+	*len = vec_len(x);
+	if (*len < 0 || *len > max ||
+	    (size_t)*len * opr_dtype_size(x->dtype) > x->nbytes)
+		return -1;
+	*val = x;
+	return 1;
+}
+
 int opr_const_ints(const struct opr_graph *g, int v, int64_t *out, int max,
 		   int *n)
 {
 	const struct opr_value *val;
 	int64_t len, i;
+	int rc = const_vec(g, v, max, OPR_DT_INT64, OPR_DT_INT32, &val, &len);
 
 	*n = 0;
-	if (v < 0 || v >= g->n_values || !g->values[v].is_initializer)
-		return 0;
-	val = &g->values[v];
-	if (val->dtype != OPR_DT_INT64 && val->dtype != OPR_DT_INT32)
-		return -1;
-	len = vec_len(val);
-	if (len < 0 || len > max ||
-	    (size_t)len * opr_dtype_size(val->dtype) > val->nbytes)
-		return -1;
+	if (rc != 1)
+		return rc;
 	for (i = 0; i < len; i++)
 		out[i] = load_int(val, i);
 	*n = (int)len;
@@ -162,17 +179,11 @@ int opr_const_floats(const struct opr_graph *g, int v, double *out, int max,
 {
 	const struct opr_value *val;
 	int64_t len, i;
+	int rc = const_vec(g, v, max, OPR_DT_FLOAT, OPR_DT_DOUBLE, &val, &len);
 
 	*n = 0;
-	if (v < 0 || v >= g->n_values || !g->values[v].is_initializer)
-		return 0;
-	val = &g->values[v];
-	if (val->dtype != OPR_DT_FLOAT && val->dtype != OPR_DT_DOUBLE)
-		return -1;
-	len = vec_len(val);
-	if (len < 0 || len > max ||
-	    (size_t)len * opr_dtype_size(val->dtype) > val->nbytes)
-		return -1;
+	if (rc != 1)
+		return rc;
 	for (i = 0; i < len; i++) {
 		if (val->dtype == OPR_DT_FLOAT) {
 			float f;
