@@ -112,6 +112,18 @@ int cli_check_input(const char *path, struct opr_err *err);
 int cli_check_output(const char *path, const char *what, const char *other,
 		     const char *other_what, struct opr_err *err);
 
+/* Writes the body of a file to f; arg is what cli_write_atomic() got. */
+typedef void (*cli_body_fn)(FILE *f, const void *arg);
+
+/*
+ * Writes path through a temporary file in the same directory (mode as a
+ * plain fopen() gives), filled by body(f, arg) and renamed into place:
+ * readers never see a half-written file, and on any error (OPR_EIO naming
+ * path and what: "JSON output", "report") nothing is left behind.
+ */
+int cli_write_atomic(const char *path, const char *what, cli_body_fn body,
+		     const void *arg, struct opr_err *err);
+
 /* Writes s to f as a JSON string; invalid UTF-8 bytes become U+FFFD. */
 void cli_json_str(FILE *f, const char *s);
 

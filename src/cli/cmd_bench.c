@@ -183,14 +183,19 @@ out_free:
 	return rc;
 }
 
-static int write_json(const struct cli_args *a, int threads,
-		      const struct bench_res *r, struct opr_err *err)
-{
-	double ips = a->batch * 1e3 / r->med;
-	FILE *f = fopen(a->json_out, "w");
+struct json_args {
+	const struct cli_args *a;
+	int threads;
+	const struct bench_res *r;
+};
 
-	if (!f)
-		return opr_errf(err, OPR_EIO, "%s: cannot write", a->json_out);
+static void json_body(FILE *f, const void *arg)
+{
+	const struct json_args *j = arg;
+	const struct cli_args *a = j->a;
+	const struct bench_res *r = j->r;
+	double ips = a->batch * 1e3 / r->med;
+
 	fprintf(f, "{\"model\": ");
 	cli_json_str(f, a->in);
 	fprintf(f, ", \"batch\": %d, \"threads\": %d, \"reps\": %d,\n"
@@ -198,12 +203,18 @@ static int write_json(const struct cli_args *a, int threads,
 		" \"cpu_ms_per_batch\": %.4f,\n"
 		" \"images_per_s\": %.2f, \"macs_per_image\": %lld, "
 		"\"gflops\": %.3f,\n \"peak_rss_mb\": %.2f, "
-		"\"workspace_mb\": %.2f}\n", a->batch, threads, a->reps,
+		"\"workspace_mb\": %.2f}\n", a->batch, j->threads, a->reps,
 		r->med, r->min, r->mean, r->cpu, ips, (long long)r->macs,
 		2.0 * (double)r->macs * ips / 1e9, r->rss_mb, r->ws_mb);
-	if (fclose(f))
-		return opr_errf(err, OPR_EIO, "%s: writing failed", a->json_out);
-	return OPR_OK;
+}
+
+/* Writes the JSON to a->json_out through a temporary file renamed into place. */
+static int write_json(const struct cli_args *a, int threads,
+		      const struct bench_res *r, struct opr_err *err)
+{
+	struct json_args j = { a, threads, r };
+
+	return cli_write_atomic(a->json_out, "JSON output", json_body, &j, err);
 }
 
 int cli_cmd_bench(const struct cli_args *a, struct opr_err *err)

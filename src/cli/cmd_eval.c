@@ -252,49 +252,28 @@ static void json_body(FILE *f, const struct cli_args *a,
 	fprintf(f, "}\n");
 }
 
+struct json_args {
+	const struct cli_args *a;
+	const struct eval_model *m;
+	const struct opr_preprocess *pre;
+	const struct eval_res *r;
+};
+
+static void json_file(FILE *f, const void *arg)
+{
+	const struct json_args *j = arg;
+
+	json_body(f, j->a, j->m, j->pre, j->r);
+}
+
 /* Writes the JSON to a->json_out through a temporary file renamed into place. */
 static int write_json(const struct cli_args *a, const struct eval_model *m,
 		      const struct opr_preprocess *pre, const struct eval_res *r,
 		      struct opr_err *err)
 {
-	size_t len = strlen(a->json_out);
-	char *tmp = malloc(len + 16);
-	FILE *f;
-	mode_t mask;
-	int fd, e = 0;
+	struct json_args j = { a, m, pre, r };
 
-	if (!tmp)
-		return opr_errf(err, OPR_ENOMEM, "out of memory");
-	snprintf(tmp, len + 16, "%s.tmpXXXXXX", a->json_out);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return opr_errf(err, OPR_EIO, "%s: cannot write JSON output: %s",
-				a->json_out, strerror(e));
-	}
-	mask = umask(0);	/* give it the mode a plain fopen() would */
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	f = fdopen(fd, "w");
-	if (!f) {
-		e = errno;
-		close(fd);
-	} else {
-		json_body(f, a, m, pre, r);
-		e = ferror(f) ? EIO : 0;
-		if (fclose(f) != 0 && !e)
-			e = errno;
-	}
-	if (!e && rename(tmp, a->json_out) != 0)
-		e = errno;
-	if (e)
-		unlink(tmp);
-	free(tmp);
-	if (e)
-		return opr_errf(err, OPR_EIO, "%s: cannot write JSON output: %s",
-				a->json_out, strerror(e));
-	return OPR_OK;
+	return cli_write_atomic(a->json_out, "JSON output", json_file, &j, err);
 }
 
 /* Prints the results as text to stdout. */

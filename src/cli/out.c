@@ -1,6 +1,7 @@
 /*
  * out.c - helpers the commands share: checks of input and output paths
- * before any work is done, and JSON / shape formatting.
+ * before any work is done, writing a file through a temporary one, and
+ * JSON / shape formatting.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -175,4 +176,47 @@ const char *cli_shape_str(const struct opr_value *v, char *buf, size_t len)
 	if (used < len)
 		snprintf(buf + used, len - used, "]");
 	return buf;
+}
+
+int cli_write_atomic(const char *path, const char *what, cli_body_fn body,
+		     const void *arg, struct opr_err *err)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	FILE *f;
+	mode_t mask;
+	int fd, e = 0;
+
+	if (!tmp)
+		return opr_errf(err, OPR_ENOMEM, "out of memory");
+	snprintf(tmp, len + 16, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		return opr_errf(err, OPR_EIO, "%s: cannot write %s: %s", path,
+				what, strerror(e));
+	}
+	mask = umask(0);	/* mkstemp() made it 0600: give it the mode */
+	umask(mask);		/* a plain fopen() would */
+	fchmod(fd, 0666 & ~mask);
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = errno;
+		close(fd);
+	} else {
+		body(f, arg);
+		e = ferror(f) ? EIO : 0;
+		if (fclose(f) != 0 && !e)
+			e = errno;
+	}
+	if (!e && rename(tmp, path) != 0)
+		e = errno;
+	if (e)
+		unlink(tmp);
+	free(tmp);
+	if (e)
+		return opr_errf(err, OPR_EIO, "%s: cannot write %s: %s", path,
+				what, strerror(e));
+	return OPR_OK;
 }
