@@ -96,12 +96,30 @@ int opr_import_mem(const void *buf, size_t len, const char *name,
 /* Frees g and everything it owns.  NULL is a no-op. */
 void opr_graph_free(struct opr_graph *g);
 
+/*
+ * How an initializer is stored sparse (opr_export_opts.sparse_initializers,
+ * and opr_value.is_sparse for what a model held).
+ */
+enum opr_sparse_form {
+	OPR_SPARSE_NONE = 0,		/* dense */
+	OPR_SPARSE_INITIALIZER = 1,	/* in GraphProto.sparse_initializer */
+	OPR_SPARSE_CONSTANT = 2		/* as the sparse_value of a Constant
+					   node (opset >= 11) */
+};
+
 /* Options of the exporter.  NULL means all defaults. */
 struct opr_export_opts {
 	int external_data;	/* 1: write initializers >= external_min bytes
 				   to "<out>.data" beside the model */
 	size_t external_min;	/* threshold for external_data (default 1024) */
 	int no_value_info;	/* 1: do not write value_info for activations */
+	int sparse_initializers;	/* enum opr_sparse_form: write every
+					   floating-point initializer whose
+					   sparse form is smaller in that form
+					   (src/exporter/export_sparse.c);
+					   OPR_SPARSE_NONE: only values that
+					   were sparse when imported, as they
+					   were */
 };
 
 /*

@@ -520,7 +520,7 @@ static void test_errors(struct opr_graph *g, const char *dir, const char *a)
 /* External data and no_value_info variants. */
 static void test_options(struct opr_graph *g, const char *dir)
 {
-	struct opr_export_opts o = { 1, 32, 0 };
+	struct opr_export_opts o = { 1, 32, 0, 0 };
 	char path[4096], data[4200];
 	struct opr_err err;
 	struct stat st;

@@ -3,12 +3,16 @@
  * --help text.  Every mistake is OPR_EUSAGE with one line that says what
  * is known, so that the user can fix the call without reading the manual.
  */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "data/preprocess_meta.h"
+#include "passes/fc3sigma.h"
 
 /* The options, the commands each applies to, and whether it takes a value. */
 static const struct {
@@ -29,14 +33,25 @@ static const struct {
 	{ "--mean", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) },
 	{ "--std", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) },
 	{ "--limit", 1, 1u << CLI_EVAL },
+	{ "--ratio", 1, 1u << CLI_PRUNE },
+	{ "--target-flops", 1, 1u << CLI_PRUNE },
+	{ "--round-to", 1, 1u << CLI_PRUNE },
+	{ "--exclude", 1, 1u << CLI_PRUNE },
+	{ "--seed", 1, 1u << CLI_PRUNE },
+	{ "--k", 1, 1u << CLI_PRUNE },
+	{ "--fc-variant", 1, 1u << CLI_PRUNE },
+	{ "--sparse-initializers", 0, 1u << CLI_PRUNE },
+	{ "--sparse-constants", 0, 1u << CLI_PRUNE },
 	{ "--help", 0, ~0u },
 	{ "--version", 0, ~0u },
 };
 
 #define N_OPTIONS ((int)(sizeof(options) / sizeof(options[0])))
-#define KNOWN_OPTIONS "--passes, --report, --external-data, --groups, " \
-	"--json, --batch, " \
-	"--threads, --reps, --data, --mean, --std, --limit, -h/--help, --version"
+#define KNOWN_OPTIONS "--passes, --report, --external-data, --ratio, " \
+	"--target-flops, --round-to, --exclude, --seed, --groups, --json, " \
+	"--batch, --threads, --reps, --data, --mean, --std, --limit, " \
+	"--k, --fc-variant, --sparse-initializers, --sparse-constants, " \
+	"-h/--help, --version"
 #define KNOWN_COMMANDS "info, prune, bench, eval, help, version (or IN.onnx OUT.onnx to prune)"
 #define TRY_HELP " (see onnx-prune --help)"
 
@@ -57,6 +72,8 @@ void cli_print_help(FILE *f)
 		"\n"
 		"Usage:\n"
 		"  onnx-prune IN.onnx OUT.onnx [--passes a,b] [--report R.json] [--external-data]\n"
+		"             [--ratio R | --target-flops F] [--round-to N] [--exclude NODE,...]\n"
+		"             [--seed S]\n"
 		"  onnx-prune prune IN.onnx OUT.onnx [options]   (the same, spelt out)\n"
 		"  onnx-prune info MODEL.onnx [--json] [--groups]\n"
 		"  onnx-prune bench MODEL.onnx [--batch N] [--threads T] [--reps R] [--json F]\n"
@@ -81,8 +98,30 @@ void cli_print_help(FILE *f)
 		"Options:\n"
 		"  --passes a,b       passes to run, in this order (default: none, which\n"
 		"                     re-writes the model after import and folding)\n"
-		"  --report FILE      write params and MACs before and after as JSON\n"
+		"  --report FILE      write params and MACs before and after as JSON, and\n"
+		"                     per pass the channels every group kept\n"
 		"  --external-data    store initializers >= 1 KiB in OUT.data beside OUT\n"
+		"  --ratio R          (pruning passes) remove round(R n) of the n channels\n"
+		"                     of every prunable group, 0 <= R < 1; one always stays\n"
+		"  --target-flops F   (pruning passes) remove the channels of lowest score,\n"
+		"                     ranked across groups (scores divided by their group's\n"
+		"                     mean), until the MACs are at most F times the input\n"
+		"                     model's, within 0.5 %%, 0 < F <= 1\n"
+		"  --round-to N       (pruning passes) a group of N channels or more keeps\n"
+		"                     a multiple of N (rounded up: it keeps more)\n"
+		"  --exclude N1,N2    (pruning passes) leave alone the groups that touch\n"
+		"                     these nodes (by node name)\n"
+		"  --seed S           seed of random choices (default 0)\n"
+		"  --k K              (fc3sigma) threshold in standard deviations, K > 0\n"
+		"                     (default 1; larger K zeroes more)\n"
+		"  --fc-variant V     (fc3sigma) band: zero w with |w - mean| < K sigma\n"
+		"                     (the default); sensitivity: zero w with\n"
+		"                     |w| <= K std (Distiller's sensitivity pruner)\n"
+		"  --sparse-initializers  write initializers that are mostly zero as ONNX\n"
+		"                     sparse initializers: floats whose non-zeros plus\n"
+		"                     int64 indices take less room (float32: over 2/3 zero)\n"
+		"  --sparse-constants the same as Constant nodes with a sparse_value,\n"
+		"                     which onnx.checker's full check accepts too\n"
 		"  --json             (info) machine-readable output\n"
 		"  --groups           (info) channel groups: members, channel count,\n"
 		"                     share of MACs, why a group is frozen\n"
@@ -112,6 +151,18 @@ void cli_print_help(FILE *f)
 	if (n == 0)
 		fprintf(f, "  %s\n", opr_pass_names(names, sizeof(names)));
 	fprintf(f,
+		"\n"
+		"Criteria: a channel group (info --groups) holds channels that go\n"
+		"together; a channel's score adds up over its members:\n"
+		"  l1, l2     the L1 / L2 norms of its filters (the weight rows of every\n"
+		"             Conv, Gemm or MatMul that produces it; bias left out)\n"
+		"  fpgm       per filter, the sum of its L2 distances to the other filters\n"
+		"             of its layer (far from the geometric median = important)\n"
+		"  bn_scale   the |gamma| of its BatchNormalizations (a group without one\n"
+		"             is scored as l1)\n"
+		"  random     uniform from --seed\n"
+		"A padded channel (option-A shortcut) adds 0; a group without filters\n"
+		"is scored by its consumers' weight columns.  The lowest scores go.\n"
 		"\n"
 		"Counting: params are the elements of float initializers read by\n"
 		"Conv, ConvTranspose, Gemm, MatMul, BatchNormalization and PRelu; MACs\n"
@@ -211,6 +262,150 @@ static int parse_eval_option(const char *name, const char *val,
 	return rc;
 }
 
+/* A finite number into *out; OPR_EUSAGE naming the option otherwise. */
+static int parse_real(const char *name, const char *val, const char *want,
+		      double *out, struct opr_err *err)
+{
+	char *end;
+	double v = strtod(val, &end);
+
+	if (end == val || *end || !isfinite(v))
+		return opr_errf(err, OPR_EUSAGE, "%s '%s': want %s", name, val,
+				want);
+	*out = v;
+	return OPR_OK;
+}
+
+/* --exclude: node names separated by commas, none empty. */
+static int parse_exclude(const char *val, struct cli_args *a,
+			 struct opr_err *err)
+{
+	if (!*val || *val == ',' || val[strlen(val) - 1] == ',' ||
+	    strstr(val, ",,"))
+		return opr_errf(err, OPR_EUSAGE, "--exclude '%s': want node "
+				"names separated by commas, none empty", val);
+	a->exclude = val;
+	return OPR_OK;
+}
+
+/* --seed: a decimal integer in [0, 2^64). */
+static int parse_seed(const char *val, struct cli_args *a, struct opr_err *err)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (!*val || *val == '-' || *val == '+' || *end || errno == ERANGE ||
+	    end == val)
+		return opr_errf(err, OPR_EUSAGE, "--seed '%s': want an integer in "
+				"0..18446744073709551615", val);
+	a->seed = (uint64_t)v;
+	return OPR_OK;
+}
+
+/* The budget options of the pruning passes into a. */
+static int parse_prune_option(const char *name, const char *val,
+			      struct cli_args *a, struct opr_err *err)
+{
+	double v;
+	int rc;
+
+	if (strcmp(name, "--ratio") == 0) {
+		if ((rc = parse_real(name, val, "a fraction in [0, 1)", &v, err)))
+			return rc;
+		if (!(v >= 0 && v < 1))
+			return opr_errf(err, OPR_EUSAGE, "--ratio '%s': want a "
+					"fraction in [0, 1)", val);
+		a->ratio = v;
+	} else if (strcmp(name, "--target-flops") == 0) {
+		if ((rc = parse_real(name, val, "a fraction in (0, 1]", &v, err)))
+			return rc;
+		if (!(v > 0 && v <= 1))
+			return opr_errf(err, OPR_EUSAGE, "--target-flops '%s': want "
+					"a fraction of the MACs in (0, 1]", val);
+		a->target_flops = v;
+	} else if (strcmp(name, "--round-to") == 0) {
+		return parse_count(name, val, 65536, &a->round_to, err);
+	} else if (strcmp(name, "--exclude") == 0) {
+		return parse_exclude(val, a, err);
+	} else if (strcmp(name, "--seed") == 0) {
+		return parse_seed(val, a, err);
+	}
+	return OPR_OK;
+}
+
+/*
+ * The budget options against the passes: --ratio and --target-flops are
+ * exclusive, a pruning pass needs one of them, and the options need a
+ * pass that reads them.
+ */
+static int check_budget(const struct cli_args *a, struct opr_err *err)
+{
+	const char *given = a->ratio >= 0 ? "--ratio" :
+			    a->target_flops > 0 ? "--target-flops" :
+			    a->round_to ? "--round-to" :
+			    a->exclude ? "--exclude" : NULL;
+	const struct opr_pass *needs = NULL;
+	char known[1024], *p = known;
+	int i, n;
+	const struct opr_pass *t = opr_pass_table(&n);
+
+	for (i = 0; i < a->n_passes && !needs; i++)
+		if (a->passes[i]->flags & OPR_PASS_BUDGET)
+			needs = a->passes[i];
+	if (a->ratio >= 0 && a->target_flops > 0)
+		return opr_errf(err, OPR_EUSAGE, "--ratio and --target-flops do "
+				"not go together: give one" TRY_HELP);
+	if (needs && a->ratio < 0 && a->target_flops <= 0)
+		return opr_errf(err, OPR_EUSAGE, "pass '%s' needs --ratio R or "
+				"--target-flops F" TRY_HELP, needs->name);
+	if (!given || needs)
+		return OPR_OK;
+	known[0] = '\0';
+	for (i = 0; i < n; i++)
+		if ((t[i].flags & OPR_PASS_BUDGET) &&
+		    p + strlen(t[i].name) + 3 < known + sizeof(known))
+			p += sprintf(p, "%s%s", p == known ? "" : ", ", t[i].name);
+	return opr_errf(err, OPR_EUSAGE, "%s: no pass in --passes reads it "
+			"(pruning passes: %s)", given, known);
+}
+
+/* 1 for the options of fc3sigma and of the sparse export. */
+static int is_fc_option(const char *name)
+{
+	return strcmp(name, "--k") == 0 || strcmp(name, "--fc-variant") == 0 ||
+	       strncmp(name, "--sparse-", 9) == 0;
+}
+
+/* --k, --fc-variant, --sparse-initializers, --sparse-constants into a. */
+static int parse_fc_option(const char *name, const char *val,
+			   struct cli_args *a, struct opr_err *err)
+{
+	double v;
+	int rc;
+
+	if (strncmp(name, "--sparse-", 9) == 0) {
+		v = name[9] == 'i' ? OPR_SPARSE_INITIALIZER : OPR_SPARSE_CONSTANT;
+		if (a->sparse_initializers && a->sparse_initializers != (int)v)
+			return opr_errf(err, OPR_EUSAGE, "--sparse-initializers "
+					"and --sparse-constants do not go "
+					"together: give one" TRY_HELP);
+		a->sparse_initializers = (int)v;
+	} else if (strcmp(name, "--k") == 0) {
+		if ((rc = parse_real(name, val, "a number > 0", &v, err)))
+			return rc;
+		if (!(v > 0))
+			return opr_errf(err, OPR_EUSAGE, "--k '%s': want a number "
+					"> 0", val);
+		a->fc_k = v;
+	} else if (opr_fc_variant_parse(val, &a->fc_variant)) {
+		return opr_errf(err, OPR_EUSAGE, "--fc-variant '%s': want band "
+				"or sensitivity", val);
+	}
+	return OPR_OK;
+}
+
 /* Resolves the comma-separated pass list s into a->passes. */
 static int parse_passes(const char *s, struct cli_args *a, struct opr_err *err)
 {
@@ -294,6 +489,10 @@ static int parse_option(int argc, char **argv, int *i, unsigned *seen,
 		rc = parse_count("--threads", val, 256, &a->threads, err);
 	else if (strcmp(options[o].name, "--reps") == 0)
 		rc = parse_count("--reps", val, 1000000, &a->reps, err);
+	else if (is_fc_option(options[o].name))
+		rc = parse_fc_option(options[o].name, val, a, err);
+	else if (options[o].cmds == (1u << CLI_PRUNE))
+		rc = parse_prune_option(options[o].name, val, a, err);
 	else
 		rc = parse_eval_option(options[o].name, val, a, err);
 	if (rc == OPR_OK && a->report && !*a->report)
@@ -358,6 +557,7 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 	int i, n = 0, rc, opts_done = 0;
 
 	memset(a, 0, sizeof(*a));
+	a->ratio = -1;
 	a->batch = 1;
 	a->reps = 20;
 	for (i = 1; i < argc; i++) {
@@ -390,5 +590,7 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 			return opr_errf(err, OPR_EUSAGE,
 					"option %s does not apply to '%s'" TRY_HELP,
 					options[i].name, cmd_names[a->cmd]);
+	if (a->cmd == CLI_PRUNE)
+		return check_budget(a, err);
 	return OPR_OK;
 }

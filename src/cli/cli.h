@@ -8,6 +8,7 @@
 #ifndef OPR_CLI_H
 #define OPR_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "onnx_prune.h"
@@ -45,6 +46,18 @@ struct cli_args {
 	const char *mean;		/* --mean list (eval, prune), or NULL */
 	const char *std;		/* --std list (eval, prune), or NULL */
 	int limit;			/* --limit N (eval; 0: every image) */
+	double ratio;			/* --ratio R (prune), -1 when not given */
+	double target_flops;		/* --target-flops F (prune), 0 when not
+					   given */
+	int round_to;			/* --round-to N (prune), 0 when not given */
+	const char *exclude;		/* --exclude NODE,... (prune), or NULL */
+	uint64_t seed;			/* --seed S (prune; default 0) */
+	double fc_k;			/* --k K (fc3sigma), 0 when not given */
+	int fc_variant;			/* --fc-variant (fc3sigma): enum
+					   opr_fc_variant, 0 (band) default */
+	int sparse_initializers;	/* enum opr_sparse_form: 1 for
+					   --sparse-initializers, 2 for
+					   --sparse-constants (prune) */
 };
 
 /*
@@ -95,6 +108,19 @@ int cli_cmd_bench(const struct cli_args *a, struct opr_err *err);
  * to a->json_out, "-" for stdout).  Returns an enum opr_status.
  */
 int cli_cmd_eval(const struct cli_args *a, struct opr_err *err);
+
+struct opr_report;
+
+/*
+ * prune_report.c: writes the --report JSON of a prune run to a->report
+ * through a temporary file renamed into place: input, output, passes,
+ * before/after totals, and the entries the passes recorded in rep (NULL:
+ * none).  Returns OPR_OK or OPR_EIO naming the file.
+ */
+int cli_write_report(const struct cli_args *a,
+		     const struct opr_model_stats *before,
+		     const struct opr_model_stats *after,
+		     const struct opr_report *rep, struct opr_err *err);
 
 /*
  * Checks that path names an existing regular file that can be read;

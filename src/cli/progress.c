@@ -26,6 +26,19 @@ void cli_progress_start(struct cli_progress *p, FILE *f, const char *label,
 	p->t0 = cli_now();
 	p->last = -1.0;
 	p->drawn = 0;
+	p->note = NULL;
+}
+
+/* Writes " ETA 45s", " ETA 2m05s" or " ETA 1h02m"; returns the length. */
+static int put_eta(FILE *f, double s)
+{
+	long t = (long)(s + 0.5);
+
+	if (t < 60)
+		return fprintf(f, " ETA %lds", t);
+	if (t < 3600)
+		return fprintf(f, " ETA %ldm%02lds", t / 60, t % 60);
+	return fprintf(f, " ETA %ldh%02ldm", t / 3600, t / 60 % 60);
 }
 
 /* Draws the line for done items at time now. */
@@ -41,9 +54,10 @@ static void draw(struct cli_progress *p, long done, double now)
 	bar[BAR_WIDTH] = '\0';
 	len = fprintf(p->f, "\r%s [%s] %ld/%ld %.0f img/s", p->label, bar, done,
 		      p->total, rate);
+	if (p->note)
+		len += fprintf(p->f, " %s", p->note);
 	if (done < p->total && rate > 0.0)
-		len += fprintf(p->f, " ETA %.0fs",
-			       (double)(p->total - done) / rate);
+		len += put_eta(p->f, (double)(p->total - done) / rate);
 	/* Blank out what is left of a longer previous line. */
 	for (i = len; i < p->drawn; i++)
 		fputc(' ', p->f);
@@ -61,6 +75,21 @@ void cli_progress_update(struct cli_progress *p, long done)
 	now = cli_now();
 	if (p->last < 0.0 || now - p->last >= REDRAW_S)
 		draw(p, done, now);
+}
+
+void cli_progress_line(struct cli_progress *p, const char *text)
+{
+	int i;
+
+	if (!p->f)
+		return;
+	fputc('\r', p->f);
+	for (i = 0; i < p->drawn; i++)
+		fputc(' ', p->f);
+	fprintf(p->f, "\r%s\n", text);
+	fflush(p->f);
+	p->drawn = 0;
+	p->last = -1.0;
 }
 
 void cli_progress_end(struct cli_progress *p, long done)

@@ -8,9 +8,10 @@
  * importer for unmodelled kinds are unpacked with an allocator that draws
  * from the same arena, so opr_exp_fini() frees everything at once.
  *
- * Files: export_tensor.c (tensors, types, attributes), export_model.c
- * (graph, model, packing, opr_export_mem), write_file.c (same-file check,
- * external data, atomic write, opr_export_file).
+ * Files: export_tensor.c (tensors, types, attributes), export_sparse.c
+ * (sparse initializers), export_model.c (graph, model, packing,
+ * opr_export_mem), write_file.c (same-file check, external data, atomic
+ * write, opr_export_file).
  */
 #ifndef OPR_EXPORT_H
 #define OPR_EXPORT_H
@@ -50,6 +51,8 @@ struct opr_exp {
 	const struct opr_graph *g;	/* the graph being written */
 	int no_value_info;		/* opts->no_value_info */
 	const struct opr_exp_ext *ext;	/* external data plan or NULL */
+	int sparse;			/* opts->sparse_initializers (enum
+					   opr_sparse_form) */
 };
 
 /* Sets x up to export g; opts may be NULL.  Never fails. */
@@ -91,6 +94,33 @@ Onnx__TypeProto *opr_exp_type(struct opr_exp *x, const struct opr_value *v);
  */
 int opr_exp_attr(struct opr_exp *x, int node, const struct opr_attr *a,
 		 Onnx__AttributeProto **out, struct opr_err *err);
+
+/*
+ * export_sparse.c: the enum opr_sparse_form initializer v of g is written
+ * in: want (opts->sparse_initializers) or else the form it was imported
+ * in, when v is a floating-point tensor of rank >= 1 that is not a graph
+ * input, the IR version is 6 or more, and the sparse form (non-zero values
+ * plus one int64 index each, plus 64 bytes) is smaller than the dense one;
+ * otherwise OPR_SPARSE_NONE.  The Constant form falls back to the initializer form
+ * below opset 11.
+ */
+int opr_exp_sparse_form(const struct opr_graph *g, int v, int want);
+
+/*
+ * export_sparse.c: the SparseTensorProto of initializer value v: values
+ * [NNZ] named v->name (doc_string v's), linearised int64 indices [NNZ]
+ * in ascending order, dims of v.  An element is zero when all its bytes are (so -0.0 is kept
+ * and the dense tensor comes back bit for bit).  NULL when out of memory.
+ */
+Onnx__SparseTensorProto *opr_exp_sparse(struct opr_exp *x,
+					const struct opr_value *v);
+
+/*
+ * export_sparse.c: the node Constant(sparse_value = opr_exp_sparse(v),
+ * values unnamed) -> v->name.  NULL when out of memory.
+ */
+Onnx__NodeProto *opr_exp_sparse_constant(struct opr_exp *x,
+					 const struct opr_value *v);
 
 /*
  * Builds the ModelProto of x->g into *out (owned by x).  Returns OPR_OK,

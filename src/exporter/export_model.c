@@ -11,7 +11,7 @@
  * Choices: nodes marked dead are skipped (opr_graph_compact() would remove
  * them); an absent graph name is written as "main_graph" because ONNX
  * requires one; empty node names and domains are left out (ONNX reads an
- * absent field as ""); sparse initializers are written dense for now.
+ * absent field as ""); initializers go sparse as export_sparse.c decides.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,6 +48,7 @@ void opr_exp_init(struct opr_exp *x, const struct opr_graph *g,
 	x->alloc.allocator_data = &x->arena;
 	x->g = g;
 	x->no_value_info = opts ? opts->no_value_info : 0;
+	x->sparse = opts ? opts->sparse_initializers : 0;
 }
 
 void opr_exp_fini(struct opr_exp *x)
@@ -200,23 +201,42 @@ static int initializer(struct opr_exp *x, int i, Onnx__TensorProto **out,
 	return OPR_OK;
 }
 
+/*
+ * The initializers in g->inits order: dense ones in gp->initializer, those
+ * opr_exp_sparse_form() puts in sparse_initializer there (Constant-form
+ * ones are nodes, see nodes()).
+ */
 static int initializers(struct opr_exp *x, Onnx__GraphProto *gp,
 			struct opr_err *err)
 {
-	int i, rc;
+	size_t n = x->g->n_inits > 0 ? (size_t)x->g->n_inits : 0;
+	int i, v, form, rc;
 
-	if (x->g->n_inits <= 0)
+	if (n == 0)
 		return OPR_OK;
-	gp->initializer = opr_exp_alloc(x, (size_t)x->g->n_inits *
-					   sizeof(*gp->initializer));
-	if (!gp->initializer)
+	gp->initializer = opr_exp_alloc(x, n * sizeof(*gp->initializer));
+	gp->sparse_initializer = opr_exp_alloc(x, n *
+					       sizeof(*gp->sparse_initializer));
+	if (!gp->initializer || !gp->sparse_initializer)
 		return opr_errf(err, OPR_ENOMEM, "out of memory exporting initializers");
 	for (i = 0; i < x->g->n_inits; i++) {
-		rc = initializer(x, i, &gp->initializer[i], err);
+		v = x->g->inits[i];
+		form = opr_exp_sparse_form(x->g, v, x->sparse);
+		if (form == OPR_SPARSE_CONSTANT)
+			continue;
+		if (form == OPR_SPARSE_INITIALIZER) {
+			gp->sparse_initializer[gp->n_sparse_initializer] =
+				opr_exp_sparse(x, &x->g->values[v]);
+			if (!gp->sparse_initializer[gp->n_sparse_initializer++])
+				return opr_errf(err, OPR_ENOMEM, "out of memory "
+						"exporting '%s'", x->g->values[v].name);
+			continue;
+		}
+		rc = initializer(x, i, &gp->initializer[gp->n_initializer], err);
 		if (rc)
 			return rc;
+		gp->n_initializer++;
 	}
-	gp->n_initializer = (size_t)x->g->n_inits;
 	return OPR_OK;
 }
 
@@ -283,15 +303,31 @@ static int node(struct opr_exp *x, int i, Onnx__NodeProto **out,
 	return OPR_OK;
 }
 
+/*
+ * The nodes: first a Constant for each initializer written in the Constant
+ * sparse form (g->inits order, after initializers() checked them), then
+ * the graph's live nodes in order.
+ */
 static int nodes(struct opr_exp *x, Onnx__GraphProto *gp, struct opr_err *err)
 {
-	int i, rc;
+	size_t n = (size_t)(x->g->n_nodes > 0 ? x->g->n_nodes : 0) +
+		   (size_t)(x->g->n_inits > 0 ? x->g->n_inits : 0);
+	int i, v, rc;
 
-	if (x->g->n_nodes <= 0)
+	if (n == 0)
 		return OPR_OK;
-	gp->node = opr_exp_alloc(x, (size_t)x->g->n_nodes * sizeof(*gp->node));
+	gp->node = opr_exp_alloc(x, n * sizeof(*gp->node));
 	if (!gp->node)
 		return opr_errf(err, OPR_ENOMEM, "out of memory exporting nodes");
+	for (i = 0; i < x->g->n_inits; i++) {
+		v = x->g->inits[i];
+		if (opr_exp_sparse_form(x->g, v, x->sparse) != OPR_SPARSE_CONSTANT)
+			continue;
+		gp->node[gp->n_node] = opr_exp_sparse_constant(x, &x->g->values[v]);
+		if (!gp->node[gp->n_node++])
+			return opr_errf(err, OPR_ENOMEM, "out of memory exporting '%s'",
+					x->g->values[v].name);
+	}
 	for (i = 0; i < x->g->n_nodes; i++) {
 		if (x->g->nodes[i].dead)
 			continue;

@@ -11,9 +11,10 @@
  * kept beside the new data file; rename within one directory does not fail
  * in practice.)
  *
- * External data layout: initializers of >= external_min bytes, in g->inits
- * order, one after another; a tensor of 1 MiB or more starts at a multiple
- * of 4096 so that it can be mmap()ed.  Values that were read from external
+ * External data layout: dense initializers of >= external_min bytes, in
+ * g->inits order, one after another (sparse ones stay inline); a tensor
+ * of 1 MiB or more starts at a multiple of 4096 so that it can be
+ * mmap()ed.  Values that were read from external
  * data are written inline unless opts->external_data asks otherwise.  When
  * no initializer reaches the threshold no data file is written (an older
  * "<basename>.data" is left alone; the new model does not refer to it).
@@ -239,8 +240,9 @@ static int plan_external(const struct opr_graph *g, const char *location,
 		if (g->inits[i] < 0 || g->inits[i] >= g->n_values)
 			continue;	/* opr_exp_model() reports it */
 		v = &g->values[g->inits[i]];
-		if (v->nbytes < min || !v->data || opr_dtype_size(v->dtype) == 0)
-			continue;
+		if (v->nbytes < min || !v->data || opr_dtype_size(v->dtype) == 0 ||
+		    opr_exp_sparse_form(g, g->inits[i], opts->sparse_initializers))
+			continue;	/* sparse ones stay inline */
 		if (v->nbytes >= ALIGN_MIN)
 			off = (off + ALIGN - 1) / ALIGN * ALIGN;
 		if ((uint64_t)v->nbytes > (uint64_t)(INT64_MAX / 2 - off))

@@ -4,7 +4,9 @@
  * Exporters often store weights and shape amounts as Constant nodes; passes
  * only look at initializers, so each Constant with a dense value (value,
  * value_float(s), value_int(s)) is turned into an initializer of the same
- * name and the node is dropped.  Constants holding strings or sparse tensors
+ * name and the node is dropped.  So is a Constant holding a sparse_value:
+ * it is densified (import_sparse.c) and remembered as sparse, so that the
+ * exporter can write it back in that form.  Constants holding strings
  * stay as nodes (opaque to passes).
  */
 #include <stdlib.h>
@@ -52,11 +54,40 @@ static int constant_tensor(struct import_ctx *c, const struct opr_node *n,
 	return t->data ? 1 : -1;
 }
 
+/*
+ * The dense tensor of a Constant whose only attribute is sparse_value (kept
+ * packed by import_attrs.c) into *t; *is 1 when n is such a Constant.
+ */
+static int sparse_constant(struct import_ctx *c, const struct opr_node *n,
+			   struct opr_tensor *t, int *is)
+{
+	const struct opr_attr *a = n->n_attrs == 1 ? &n->attrs[0] : NULL;
+	Onnx__AttributeProto *ap;
+	const char *name;
+	int rc;
+
+	*is = a && a->type == OPR_AT_SPARSE_TENSOR &&
+	      strcmp(a->name, "sparse_value") == 0;
+	if (!*is)
+		return OPR_OK;
+	ap = a->raw ? onnx__attribute_proto__unpack(NULL, a->raw_len, a->raw) : NULL;
+	if (!ap || !ap->sparse_tensor)
+		rc = opr_errf(c->err, OPR_EINVAL, "%s: Constant '%s': sparse_value "
+			      "holds no sparse tensor", c->src,
+			      c->g->values[n->out[0]].name);
+	else
+		rc = import_sparse(c, ap->sparse_tensor,
+				   c->g->values[n->out[0]].name, t, &name);
+	if (ap)
+		onnx__attribute_proto__free_unpacked(ap, NULL);
+	return rc;
+}
+
 int import_constants(struct import_ctx *c)
 {
 	struct opr_graph *g = c->g;
 	struct opr_tensor t;
-	int i, n_const = 0, r, v;
+	int i, n_const = 0, r, v, rc, sparse;
 	int *inits;
 
 	for (i = 0; i < g->n_nodes; i++)
@@ -72,7 +103,9 @@ int import_constants(struct import_ctx *c)
 
 		if (n->op != OPR_OP_CONSTANT || n->n_out != 1 || n->out[0] < 0)
 			continue;
-		r = constant_tensor(c, n, &t);
+		if ((rc = sparse_constant(c, n, &t, &sparse)))
+			return rc;
+		r = sparse ? 1 : constant_tensor(c, n, &t);
 		if (r < 0)
 			return opr_errf(c->err, OPR_ENOMEM, "%s: out of memory", c->src);
 		if (r == 0)
@@ -85,6 +118,7 @@ int import_constants(struct import_ctx *c)
 		g->values[v].data = t.data;
 		g->values[v].nbytes = t.nbytes;
 		g->values[v].is_initializer = 1;
+		g->values[v].is_sparse = sparse ? OPR_SPARSE_CONSTANT : 0;
 		g->values[v].producer = -1;
 		g->inits[g->n_inits++] = v;
 		n->out[0] = -1;

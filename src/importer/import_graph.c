@@ -68,6 +68,44 @@ static void set_initializer(struct opr_graph *g, int v, const struct opr_tensor 
 	g->inits[g->n_inits++] = v;
 }
 
+/*
+ * The value an initializer called name (what: "initializer" or "sparse
+ * initializer") is stored in: a new one, or the graph input of that name
+ * (old models list initializers among the inputs too).
+ */
+static int init_value(struct import_ctx *c, const char *name, const char *what,
+		      int *v)
+{
+	*v = opr_graph_find_value(c->g, name ? name : "");
+	if (*v >= 0 && c->g->values[*v].is_initializer)
+		return opr_errf(c->err, OPR_EINVAL,
+				"%s: initializer '%s' is declared twice", c->src, name);
+	if (*v < 0)
+		return add_named(c, name, what, v);
+	return OPR_OK;
+}
+
+/* Sparse initializers come after the dense ones, densified (is_sparse). */
+static int import_sparse_initializers(struct import_ctx *c,
+				      const Onnx__GraphProto *gp)
+{
+	const char *name;
+	struct opr_tensor t;
+	size_t i;
+	int v, rc;
+
+	for (i = 0; i < gp->n_sparse_initializer; i++) {
+		rc = import_sparse(c, gp->sparse_initializer[i], NULL, &t, &name);
+		if (rc || (rc = init_value(c, name, "sparse initializer", &v)))
+			return rc;
+		set_initializer(c->g, v, &t, NULL);
+		c->g->values[v].is_sparse = OPR_SPARSE_INITIALIZER;
+		c->g->values[v].doc_string = opr_graph_strdup(c->g,
+				gp->sparse_initializer[i]->values->doc_string);
+	}
+	return OPR_OK;
+}
+
 static int import_initializers(struct import_ctx *c, const Onnx__GraphProto *gp)
 {
 	struct opr_external *ext;
@@ -75,33 +113,20 @@ static int import_initializers(struct import_ctx *c, const Onnx__GraphProto *gp)
 	size_t i;
 	int v, rc;
 
-	c->g->inits = calloc(gp->n_initializer + 1, sizeof(int));
+	c->g->inits = calloc(gp->n_initializer + gp->n_sparse_initializer + 1,
+			     sizeof(int));
 	if (!c->g->inits)
 		return oom(c);
-	if (gp->n_sparse_initializer)
-		return opr_errf(c->err, OPR_EUNSUPPORTED,
-				"%s: sparse initializers are not supported on input "
-				"('%s')", c->src,
-				gp->sparse_initializer[0]->values &&
-				gp->sparse_initializer[0]->values->name ?
-				gp->sparse_initializer[0]->values->name : "?");
 	for (i = 0; i < gp->n_initializer; i++) {
 		const Onnx__TensorProto *tp = gp->initializer[i];
-		const char *name = tp->name;
 
-		v = opr_graph_find_value(c->g, name ? name : "");
-		if (v >= 0 && c->g->values[v].is_initializer)
-			return opr_errf(c->err, OPR_EINVAL,
-					"%s: initializer '%s' is declared twice", c->src, name);
-		/* Old models list initializers among the inputs too: reuse. */
-		if (v < 0 && (rc = add_named(c, name, "initializer", &v)))
-			return rc;
-		if ((rc = import_tensor(c, tp, "initializer", &t, &ext)))
+		if ((rc = init_value(c, tp->name, "initializer", &v)) ||
+		    (rc = import_tensor(c, tp, "initializer", &t, &ext)))
 			return rc;
 		set_initializer(c->g, v, &t, ext);
 		c->g->values[v].doc_string = opr_graph_strdup(c->g, tp->doc_string);
 	}
-	return OPR_OK;
+	return import_sparse_initializers(c, gp);
 }
 
 /* First sweep: creates each node and the values it produces. */

@@ -28,6 +28,26 @@ int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
 		  struct opr_external **ext_out);
 
 /*
+ * Checks rank (<= OPR_MAX_RANK), dims (>= 0), dtype (sized) and that the
+ * element and byte counts do not overflow; sets *numel and *nbytes.  The
+ * error names what and name.
+ */
+int import_tensor_size(struct import_ctx *c, const char *what,
+		       const char *name, int dtype, size_t n_dims,
+		       const int64_t *dims, int64_t *numel, size_t *nbytes);
+
+/*
+ * Converts sparse tensor sp into a dense tensor *out (bytes in the graph
+ * arena, zero where sp holds no value).  *name is given when non-NULL
+ * (a Constant's output), else sp's values name, which must not be empty
+ * (a sparse initializer); it points into sp or is given.  Every index is
+ * checked (INT64, in range, no duplicate) before anything is written;
+ * errors name the tensor.
+ */
+int import_sparse(struct import_ctx *c, const Onnx__SparseTensorProto *sp,
+		  const char *given, struct opr_tensor *out, const char **name);
+
+/*
  * Sets dtype and shape of value v from TypeProto tp.  strict: a non-tensor
  * type is an error (graph inputs and outputs) rather than ignored.
  */

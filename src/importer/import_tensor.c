@@ -14,10 +14,9 @@
 
 #include "importer/import_internal.h"
 
-/* Checks rank and dims and computes numel and byte size of a tensor. */
-static int tensor_size(struct import_ctx *c, const char *what, const char *name,
-		       int dtype, size_t n_dims, const int64_t *dims,
-		       int64_t *numel, size_t *nbytes)
+int import_tensor_size(struct import_ctx *c, const char *what,
+		       const char *name, int dtype, size_t n_dims,
+		       const int64_t *dims, int64_t *numel, size_t *nbytes)
 {
 	size_t esz = opr_dtype_size(dtype);
 	size_t i;
@@ -221,8 +220,8 @@ int import_tensor(struct import_ctx *c, const Onnx__TensorProto *t,
 		return opr_errf(c->err, OPR_EUNSUPPORTED,
 				"%s: %s '%s' is segmented, which is not supported",
 				c->src, what, name);
-	if ((rc = tensor_size(c, what, name, dtype, t->n_dims, t->dims, &numel,
-			      &nbytes)))
+	if ((rc = import_tensor_size(c, what, name, dtype, t->n_dims, t->dims,
+				      &numel, &nbytes)))
 		return rc;
 	out->dtype = dtype;
 	out->rank = (int)t->n_dims;

@@ -119,7 +119,8 @@ struct opr_value {
 	size_t nbytes;		/* bytes in data */
 	int producer;		/* index of the producing node, -1 if none */
 	int is_initializer;	/* 1 when data holds the value's constant bytes */
-	int is_sparse;		/* export as sparse_initializer (later passes) */
+	int is_sparse;		/* enum opr_sparse_form the model stored it
+				   in (the exporter keeps it when smaller) */
 	int keep_value_info;	/* 1 when the model carried value_info for it */
 	struct opr_external *external;	/* non-NULL when read from external data */
 	char *doc_string;	/* from value_info / input / output, or NULL */

@@ -4,8 +4,8 @@
  *
  * A pass is a name, a one-line help text and a run function.  The CLI runs
  * the passes in the order given, re-infers shapes and verifies the graph
- * after each one.  The table lives in registry.c; pruning passes are added
- * there by later issues.
+ * after each one.  The table lives in registry.c; the criteria passes
+ * (l1, l2, bn_scale, fpgm, random) are in prune_pass.c.
  */
 #ifndef OPR_PASSES_H
 #define OPR_PASSES_H
@@ -17,11 +17,48 @@
 
 struct opr_graph;
 
+struct opr_report;
+struct opr_fc3sigma_result;
+
 /* Options every pass may read.  Later passes add their fields here. */
 struct opr_pass_opts {
 	uint64_t seed;		/* seed of every random choice (passes are
 				   deterministic for a given seed) */
 	int verbose;		/* 1: passes report what they do on stderr */
+	/* The budget of the pruning passes (OPR_PASS_BUDGET): exactly one of
+	   ratio >= 0 and target_flops > 0 is set. */
+	double ratio;		/* --ratio: fraction of every group's channels
+				   to remove, in [0, 1); -1: not given */
+	double target_flops;	/* --target-flops: MACs after <= this times
+				   base_macs, in (0, 1]; 0: not given */
+	int64_t base_macs;	/* MACs target_flops is relative to (the
+				   model's before the first pass); 0: the
+				   graph's when the pass starts */
+	int round_to;		/* --round-to N: kept channel counts are
+				   multiples of N (groups of >= N channels);
+				   0 or 1: none */
+	int n_exclude;		/* entries of exclude */
+	const char *const *exclude;	/* --exclude: node names whose groups
+					   are left alone */
+	struct opr_report *report;	/* where passes record what they did
+					   (report.h); NULL: nowhere */
+	/* fc3sigma (fc3sigma.h) */
+	double fc_k;		/* --k: threshold in sigmas, > 0; 0: 1 */
+	int fc_variant;		/* --fc-variant: enum opr_fc_variant
+				   (0: band) */
+	struct opr_fc3sigma_result **fc_result;	/* non-NULL: fc3sigma
+						   hands its result (masks
+						   for fine-tuning) here; the
+						   caller frees it with
+						   opr_fc3sigma_free() */
+};
+
+/* Flags of a pass. */
+enum {
+	OPR_PASS_BUDGET = 1,	/* reads ratio / target_flops / round_to /
+				   exclude and needs ratio or target_flops */
+	OPR_PASS_EXCLUDE = 2	/* reads exclude, needs no budget
+				   (fc3sigma) */
 };
 
 /* One entry of the registry. */
@@ -34,6 +71,7 @@ struct opr_pass {
 	 */
 	int (*run)(struct opr_graph *g, const struct opr_pass_opts *opts,
 		   struct opr_err *err);
+	unsigned flags;		/* OPR_PASS_* */
 };
 
 /*

@@ -7,11 +7,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "passes/fc3sigma.h"
 #include "passes/passes.h"
+#include "passes/prune_pass.h"
 
 static const struct opr_pass table[] = {
-	/* Pruning passes come with later issues. */
-	{ NULL, NULL, NULL }
+	{ "bn_scale", "prune channels of least BatchNormalization |gamma|",
+	  opr_pass_bn_scale, OPR_PASS_BUDGET },
+	{ "fc3sigma", "zero FC weights within K sigma; drop all-zero rows/cols",
+	  opr_pass_fc3sigma, OPR_PASS_EXCLUDE },
+	{ "fpgm", "prune filters nearest their layer's geometric median",
+	  opr_pass_fpgm, OPR_PASS_BUDGET },
+	{ "l1", "prune channels of least filter L1 norm", opr_pass_l1,
+	  OPR_PASS_BUDGET },
+	{ "l2", "prune channels of least filter L2 norm", opr_pass_l2,
+	  OPR_PASS_BUDGET },
+	{ "random", "prune channels at random (--seed)", opr_pass_random,
+	  OPR_PASS_BUDGET },
+	{ NULL, NULL, NULL, 0 }
 };
 
 const struct opr_pass *opr_pass_table(int *n)

@@ -57,4 +57,37 @@ int opr_prune_remove(struct opr_graph *g, const struct opr_deps *d,
 int opr_prune_mask(struct opr_graph *g, const struct opr_deps *d,
 		   const unsigned char *remove, struct opr_err *err);
 
+/*
+ * As opr_prune_check(), with g (the graph d analysed) used to name the
+ * nodes in the message: "group 3 (node 'conv1' (Conv), 16 channels):
+ * ...".  opr_prune_remove() and opr_prune_mask() check this way.
+ */
+int opr_prune_check_graph(const struct opr_graph *g, const struct opr_deps *d,
+			  const unsigned char *remove, struct opr_err *err);
+
+/* What one opr_prune_remove_stats() call did. */
+struct opr_prune_stats {
+	int classes;		/* classes removed */
+	int channels;		/* activation channels removed (slots) */
+	int folded;		/* (consumer, removed input channel) pairs whose
+				   constant was folded into the consumer's bias */
+	int unfolded;		/* pairs whose constant is not zero but could
+				   not be folded exactly (zero-padded k x k
+				   consumer, ConvTranspose, Gemm with beta 0 or
+				   a per-row C): the output changes there */
+	int first_unfolded;	/* node index (before the edit) of the first
+				   such consumer, -1 when none */
+	int cloned;		/* shared constants duplicated because their
+				   consumers needed different contents */
+};
+
+/*
+ * opr_prune_remove() that also fills *st (may be NULL).  st is filled on
+ * OPR_OK only.  Set OPR_SURGERY_VERBOSE=1 in the environment to get one
+ * stderr line per constant that could not be folded.
+ */
+int opr_prune_remove_stats(struct opr_graph *g, const struct opr_deps *d,
+			   const unsigned char *remove,
+			   struct opr_prune_stats *st, struct opr_err *err);
+
 #endif

@@ -14,7 +14,7 @@
 
 int main(int argc, char **argv)
 {
-	struct opr_export_opts opts = { 0, 0, 0 };
+	struct opr_export_opts opts = { 0, 0, 0, 0 };
 	const char *in = NULL, *out = NULL;
 	struct opr_graph *g = NULL;
 	struct opr_err err;

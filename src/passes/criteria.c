@@ -1,0 +1,211 @@
+/*
+ * criteria.c - the per-class scores of l1, l2, bn_scale, fpgm and random,
+ * and their per-group normalisation (see criteria.h for the rules).  The
+ * weight layouts and the FPGM distances live in criteria_vec.c.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "passes/criteria.h"
+#include "passes/deps.h"
+
+/* What a group's classes are scored from. */
+enum source {
+	SRC_NONE = 0,	/* nothing: every class scores 1 */
+	SRC_OUT,	/* producer rows (OUT members) */
+	SRC_IN,		/* consumer columns (IN members) */
+	SRC_BN,		/* BatchNormalization scales */
+	SRC_RANDOM	/* the seed */
+};
+
+/* FPGM distance sums, computed once per (node, role). */
+struct fpgm_cache {
+	double **dist;		/* per node and role (2 * node + is_out) */
+	int64_t *n;		/* entries of each */
+};
+
+/* 1 when key k is a BatchNormalization's scale (input 1). */
+static int is_bn_scale(const struct opr_graph *g, const struct opr_deps_key *k)
+{
+	return k->role == OPR_ROLE_PARAM && k->node >= 0 && k->port == 1 &&
+	       g->nodes[k->node].op == OPR_OP_BATCHNORM;
+}
+
+/* 1 when member or key role r of node is a producer's row or column. */
+static int is_weight(const struct opr_graph *g, int node, int role, int want)
+{
+	enum opr_op op;
+
+	if (role != want || node < 0)
+		return 0;
+	op = g->nodes[node].op;
+	return op == OPR_OP_CONV || op == OPR_OP_CONVTRANSPOSE ||
+	       op == OPR_OP_GEMM || op == OPR_OP_MATMUL;
+}
+
+/* The source group gr is scored from under crit. */
+static int group_source(const struct opr_graph *g, const struct opr_deps *d,
+			const struct opr_deps_group *gr, int crit)
+{
+	int i, out = 0, in = 0, bn = 0;
+
+	if (crit == OPR_CRIT_RANDOM)
+		return SRC_RANDOM;
+	for (i = 0; i < gr->n_keys; i++) {
+		const struct opr_deps_key *k = &d->keys[gr->first_key + i];
+
+		out |= is_weight(g, k->node, k->role, OPR_ROLE_OUT);
+		in |= is_weight(g, k->node, k->role, OPR_ROLE_IN);
+		bn |= is_bn_scale(g, k);
+	}
+	if (crit == OPR_CRIT_BN_SCALE && bn)
+		return SRC_BN;
+	return out ? SRC_OUT : in ? SRC_IN : SRC_NONE;
+}
+
+/* splitmix64: the random criterion's generator. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* |gamma[m->index]| of a BN scale member; OPR_OK or an error. */
+static int bn_value(const struct opr_graph *g, const struct opr_deps_member *m,
+		    double *out, struct opr_err *err)
+{
+	const struct opr_value *v = &g->values[m->value];
+	char buf[300];
+
+	if (v->dtype != OPR_DT_FLOAT || v->rank != 1 || !v->data ||
+	    m->index < 0 || m->index >= v->dims[0] ||
+	    v->nbytes != (size_t)v->dims[0] * sizeof(float))
+		return opr_errf(err, OPR_EUNSUPPORTED, "%s: bn_scale needs a "
+				"float32 scale of one entry per channel",
+				opr_node_desc(g, m->node, buf, sizeof(buf)));
+	*out = fabs((double)((const float *)v->data)[m->index]);
+	return OPR_OK;
+}
+
+/* The FPGM distance of member m (computing its node's on first use). */
+static int fpgm_value(const struct opr_graph *g, const struct opr_deps_member *m,
+		      struct fpgm_cache *fc, double *out, struct opr_err *err)
+{
+	int slot = 2 * m->node + (m->role == OPR_ROLE_OUT), rc;
+
+	if (!fc->dist[slot] &&
+	    (rc = opr_crit_fpgm_node(g, m->node, m->role, &fc->dist[slot],
+				     &fc->n[slot], err)))
+		return rc;
+	*out = m->index >= 0 && m->index < fc->n[slot] ?
+	       fc->dist[slot][m->index] : 0;
+	return OPR_OK;
+}
+
+/* The contribution of member m to its class's score. */
+static int member_value(const struct opr_graph *g,
+			const struct opr_deps_member *m, int crit, int src,
+			struct fpgm_cache *fc, double *out, struct opr_err *err)
+{
+	struct opr_crit_vec v;
+	int rc;
+
+	*out = 0;
+	if (src == SRC_BN)
+		return is_bn_scale(g, &(struct opr_deps_key){ m->node, m->role,
+				   m->dir, m->port }) ?
+		       bn_value(g, m, out, err) : OPR_OK;
+	if (!is_weight(g, m->node, m->role, src == SRC_OUT ? OPR_ROLE_OUT :
+		       OPR_ROLE_IN))
+		return OPR_OK;	/* padded channels, BN, ...: 0 */
+	if (crit == OPR_CRIT_FPGM)
+		return fpgm_value(g, m, fc, out, err);
+	if ((rc = opr_crit_member_vec(g, m, &v, err)))
+		return rc;
+	*out = opr_crit_vec_norm(&v, crit == OPR_CRIT_L2 ? 2 : 1);
+	return OPR_OK;
+}
+
+/* Scores the classes of group gr. */
+static int score_group(const struct opr_graph *g, const struct opr_deps *d,
+		       int gi, int crit, uint64_t seed, struct fpgm_cache *fc,
+		       double *score, struct opr_err *err)
+{
+	const struct opr_deps_group *gr = &d->groups[gi];
+	int src = group_source(g, d, gr, crit), c, i, rc;
+	double x;
+
+	for (c = gr->first_class; c < gr->first_class + gr->n_classes; c++) {
+		const struct opr_deps_class *cl = &d->classes[c];
+
+		score[c] = 0;
+		if (src == SRC_NONE) {
+			score[c] = 1;
+			continue;
+		}
+		if (src == SRC_RANDOM) {
+			score[c] = (double)(mix64(seed ^ mix64((uint64_t)c)) >> 11) *
+				   (1.0 / 9007199254740992.0);
+			continue;
+		}
+		for (i = 0; i < cl->n; i++) {
+			rc = member_value(g, &d->members[cl->first + i],
+					  crit == OPR_CRIT_BN_SCALE ? OPR_CRIT_L1 : crit,
+					  src, fc, &x, err);
+			if (rc)
+				return rc;
+			score[c] += x;
+		}
+		if (!isfinite(score[c]))
+			score[c] = 0;
+	}
+	return OPR_OK;
+}
+
+int opr_crit_scores(const struct opr_graph *g, const struct opr_deps *d,
+		    int crit, uint64_t seed, double *score,
+		    struct opr_err *err)
+{
+	struct fpgm_cache fc;
+	int i, rc = OPR_OK;
+
+	if (crit < 0 || crit >= OPR_CRIT_COUNT)
+		return opr_errf(err, OPR_EINVAL, "unknown criterion %d", crit);
+	fc.dist = calloc(2 * (size_t)g->n_nodes + 1, sizeof(*fc.dist));
+	fc.n = calloc(2 * (size_t)g->n_nodes + 1, sizeof(*fc.n));
+	if (!fc.dist || !fc.n) {
+		rc = opr_errf(err, OPR_ENOMEM, "out of memory scoring channels");
+		goto out;
+	}
+	for (i = 0; i < d->n_classes; i++)
+		score[i] = 0;
+	for (i = 0; i < d->n_groups && rc == OPR_OK; i++)
+		if (!d->groups[i].frozen)
+			rc = score_group(g, d, i, crit, seed, &fc, score, err);
+out:
+	for (i = 0; fc.dist && i < 2 * g->n_nodes; i++)
+		free(fc.dist[i]);
+	free(fc.dist);
+	free(fc.n);
+	return rc;
+}
+
+void opr_crit_normalize(const struct opr_deps *d, double *score)
+{
+	int i, c;
+
+	for (i = 0; i < d->n_groups; i++) {
+		const struct opr_deps_group *gr = &d->groups[i];
+		double sum = 0, mean;
+
+		for (c = gr->first_class; c < gr->first_class + gr->n_classes; c++)
+			sum += score[c];
+		mean = gr->n_classes > 0 ? sum / gr->n_classes : 0;
+		for (c = gr->first_class; c < gr->first_class + gr->n_classes; c++)
+			score[c] = mean > 0 && isfinite(mean) ? score[c] / mean : 0;
+	}
+}

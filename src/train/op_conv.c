@@ -1,0 +1,419 @@
+/*
+ * op_conv.c - Conv for training, 1-D or 2-D, with groups, strides, pads,
+ * dilations and auto_pad.  Forward: per (image, group, block of output
+ * columns) an im2col of the block into the thread's scratch, then the
+ * runtime's sgemm (kern.h) with the bias in its epilogue; a 1x1 stride-1
+ * unpadded conv multiplies the input itself.  Backward, tasks over
+ * images (tr_split): per block, dW += dY . col^T (OpenBLAS, accumulating
+ * into the task's own accumulator, reduced in task order afterwards, so
+ * the sum does not depend on which thread ran what), dcol = W^T . dY (the
+ * runtime's sgemm on a transposed copy of W made once per backward) and
+ * col2im of dcol into dX; db is the sum of dY.  A stride-1 conv skips
+ * im2col altogether (op_conv_shift.c); one input channel per group
+ * (depthwise) runs direct loops (op_conv_dw.c).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "train/op_conv.h"
+#include "train/tkern.h"
+
+#define COL_FLOATS (64 * 1024)	/* target im2col block per thread */
+
+static void plan_blocks(struct tconv *p)
+{
+	int64_t maxblk = COL_FLOATS / (p->kk ? p->kk : 1);
+
+	if (maxblk < 64)
+		maxblk = 64;
+	p->nblk = (p->p + maxblk - 1) / maxblk;
+	if (p->nblk < 1)
+		p->nblk = 1;
+	p->blk = (p->p + p->nblk - 1) / p->nblk;
+}
+
+static int conv_setup(struct opr_train *t, struct tr_node *tn,
+		      struct opr_err *err)
+{
+	struct tconv *p = tn->p;
+	struct tr_geom *g = &p->gm;
+	struct tr_val *x = tr_need_in(t, tn, 0, err);
+	struct tr_val *w = x ? tr_need_in(t, tn, 1, err) : NULL;
+	struct tr_val *b = tr_in(t, tn, 2);
+	int64_t d[4];
+	int rc;
+
+	if (!w)
+		return err->code;
+	if (x->rank < 3 || x->rank > 4 || w->rank != x->rank)
+		return tr_errf(t, tn, err, OPR_ESHAPE, "input rank %d, weight "
+			       "rank %d", x->rank, w->rank);
+	if ((rc = tr_geom_read(t, tn, x, w->dims + 2, 0, g, err)))
+		return rc;
+	p->n = x->dims[0];
+	p->c = x->dims[1];
+	p->m = w->dims[0];
+	p->group = opr_node_attr_int(tn->n, "group", 1);
+	if (p->group < 1 || p->c % p->group || p->m % p->group ||
+	    w->dims[1] != p->c / p->group)
+		return tr_errf(t, tn, err, OPR_ESHAPE, "%lld input channels, "
+			       "weight [%lld, %lld, ...], group %lld",
+			       (long long)p->c, (long long)w->dims[0],
+			       (long long)w->dims[1], (long long)p->group);
+	if (g->k[0] != (g->ns == 2 ? w->dims[2] : 1) ||
+	    g->k[1] != w->dims[x->rank - 1])
+		return tr_errf(t, tn, err, OPR_ESHAPE, "kernel_shape does not "
+			       "match the weight");
+	if (b && (b->dtype != OPR_DT_FLOAT || b->numel != p->m))
+		return tr_errf(t, tn, err, OPR_ESHAPE, "bias has %lld values for "
+			       "%lld output channels", (long long)b->numel,
+			       (long long)p->m);
+	p->cg = p->c / p->group;
+	p->mg = p->m / p->group;
+	p->kk = p->cg * g->k[0] * g->k[1];
+	p->hw = g->in[0] * g->in[1];
+	p->p = g->out[0] * g->out[1];
+	p->kern = opr_rt_kern();
+	p->gemm = tr_gemm();
+	if (p->cg == 1 && p->group > 1)
+		p->kind = TC_DW;
+	else if (g->k[0] == 1 && g->k[1] == 1 && g->s[0] == 1 && g->s[1] == 1 &&
+		 !g->pb[0] && !g->pb[1] && !g->pe[0] && !g->pe[1])
+		p->kind = TC_GEMM;
+	else if (g->s[0] == 1 && g->s[1] == 1 && !getenv("OPR_TRAIN_NO_SHIFT"))
+		p->kind = TC_SHIFT;
+	else
+		p->kind = TC_IM2COL;
+	if (p->kind == TC_DW && g->k[0] * g->k[1] > 64)
+		return tr_errf(t, tn, err, OPR_EUNSUPPORTED, "depthwise kernel "
+			       "of %lld taps; training handles up to 64",
+			       (long long)(g->k[0] * g->k[1]));
+	plan_blocks(p);
+	if (p->kind == TC_IM2COL)
+		tn->scratch = (size_t)(2 * p->kk * p->blk);
+	if (p->kind == TC_SHIFT)
+		tn->scratch = tr_conv_shift_plan(p);
+	if (p->kind != TC_DW) {
+		tn->accum = (size_t)(p->m * p->kk + p->m);
+		tn->shared = (size_t)(p->m * p->kk);
+	}
+	d[0] = p->n;
+	d[1] = p->m;
+	d[2] = g->out[2 - g->ns];
+	d[3] = g->out[1];
+	return tr_set_out(t, tn, 0, x->rank, d, err);
+}
+
+/*
+ * dst[i] = x row at iw = (ow0 + i) * s + off for i < n, 0 where iw falls
+ * outside [0, w).
+ */
+static inline void im2col_seg(float *dst, const float *xr, int64_t w,
+			      int64_t ow0, int64_t n, int64_t s, int64_t off)
+{
+	int64_t lo = -off - ow0 * s, hi = w - 1 - off - ow0 * s, i;
+
+	lo = lo > 0 ? (lo + s - 1) / s : 0;
+	hi = hi >= 0 ? hi / s + 1 : 0;
+	hi = hi > n ? n : hi;
+	lo = lo > hi ? hi : lo;
+	for (i = 0; i < lo; i++)
+		dst[i] = 0;
+	if (s == 1 && lo < hi)
+		memcpy(dst + lo, xr + ow0 + lo + off, (size_t)(hi - lo) * sizeof(float));
+	else
+		for (i = lo; i < hi; i++)
+			dst[i] = xr[(ow0 + i) * s + off];
+	for (i = hi; i < n; i++)
+		dst[i] = 0;
+}
+
+/* The inverse: xr at iw = (ow0 + i) * s + off += src[i] where iw is inside. */
+static inline void col2im_seg(const float *src, float *xr, int64_t w,
+			      int64_t ow0, int64_t n, int64_t s, int64_t off)
+{
+	int64_t lo = -off - ow0 * s, hi = w - 1 - off - ow0 * s, i;
+
+	lo = lo > 0 ? (lo + s - 1) / s : 0;
+	hi = hi >= 0 ? hi / s + 1 : 0;
+	hi = hi > n ? n : hi;
+	if (s == 1 && lo < hi) {
+		float *d = xr + ow0 + lo + off;
+
+		for (i = 0; i < hi - lo; i++)
+			d[i] += src[lo + i];
+	} else {
+		for (i = lo; i < hi; i++)
+			xr[(ow0 + i) * s + off] += src[i];
+	}
+}
+
+/*
+ * im2col of output columns [q0, q0 + len) of one group of one image
+ * (rows (c, ki, kj), len columns), or with back set its inverse: col
+ * added into x.
+ */
+static void im2col(const struct tconv *p, float *x, int64_t q0, int64_t len,
+		   float *col, int back)
+{
+	const struct tr_geom *g = &p->gm;
+	int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
+	int64_t c, ki, kj;
+
+	for (c = 0; c < p->cg; c++)
+		for (ki = 0; ki < g->k[0]; ki++)
+			for (kj = 0; kj < g->k[1]; kj++) {
+				float *cr = col + ((c * g->k[0] + ki) * g->k[1] + kj) * len;
+				float *xc = x + c * p->hw;
+				int64_t q = q0, end = q0 + len, oh = q0 / OW, ow = q0 % OW;
+				int64_t off = kj * g->d[1] - g->pb[1];
+
+				while (q < end) {
+					int64_t ih = oh * g->s[0] - g->pb[0] + ki * g->d[0];
+					int64_t n = OW - ow < end - q ? OW - ow : end - q;
+
+					if (ih >= 0 && ih < H && back)
+						col2im_seg(cr, xc + ih * W, W, ow, n,
+							   g->s[1], off);
+					else if (ih >= 0 && ih < H)
+						im2col_seg(cr, xc + ih * W, W, ow, n,
+							   g->s[1], off);
+					else if (!back)
+						memset(cr, 0, (size_t)n * sizeof(float));
+					cr += n;
+					q += n;
+					ow = 0;
+					oh++;
+				}
+			}
+}
+
+static void fwd_task(void *arg, int64_t k, int tid)
+{
+	const struct conv_job *j = arg;
+	const struct tconv *p = j->p;
+	int64_t blk = k % p->nblk, gi = (k / p->nblk) % p->group;
+	int64_t n = k / p->nblk / p->group, q0 = blk * p->blk, len, ldb;
+	const float *x = j->x + (n * p->c + gi * p->cg) * p->hw, *bm;
+	int64_t yoff = (n * p->m + gi * p->mg) * p->p + q0;
+	struct rt_epi e = { NULL, NULL, 0, -INFINITY, INFINITY };
+
+	len = p->p - q0 < p->blk ? p->p - q0 : p->blk;
+	if (len <= 0)
+		return;
+	e.bias = j->b ? j->b + gi * p->mg : NULL;
+	if (p->kind == TC_GEMM) {
+		bm = x + q0;
+		ldb = p->hw;
+	} else {
+		float *col = tr_scratch(j->t, tid);
+
+		if (p->kk)
+			im2col(p, (float *)x, q0, len, col, 0);
+		bm = col;
+		ldb = len;
+	}
+	p->kern->sgemm(p->mg, len, p->kk, j->w + gi * p->mg * p->kk, p->kk, bm,
+		       ldb, j->y + yoff, p->p, &e);
+}
+
+static void shift_task(void *arg, int64_t k, int tid)
+{
+	const struct conv_job *j = arg;
+
+	tr_conv_shift_fwd(j, k / j->p->group, k % j->p->group, tid);
+}
+
+static void conv_fwd(struct opr_train *t, struct tr_node *tn)
+{
+	const struct tconv *p = tn->p;
+	struct tr_val *b = tr_in(t, tn, 2);
+	struct conv_job j = { 0 };
+
+	j.t = t;
+	j.p = p;
+	j.x = tr_in(t, tn, 0)->data;
+	j.w = tr_in(t, tn, 1)->data;
+	j.b = b ? b->data : NULL;
+	j.y = tr_out(t, tn, 0)->data;
+	if (!p->p || !p->n || !p->m)
+		return;
+	if (p->kind == TC_DW)
+		tr_conv_dw_fwd(t, p, j.x, j.w, j.b, j.y);
+	else if (p->kind == TC_SHIFT)
+		tr_run(t, p->n * p->group, shift_task, &j);
+	else
+		tr_run(t, p->n * p->group * p->nblk, fwd_task, &j);
+}
+
+/* Backward of one image: dX of it, dW and db into acc. */
+static void bwd_image(const struct conv_job *j, int64_t n, float *acc, int tid)
+{
+	const struct tconv *p = j->p;
+	int64_t gi, blk, i;
+
+	for (gi = 0; gi < p->group; gi++) {
+		const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
+		const float *dy = j->dy + (n * p->m + gi * p->mg) * p->p;
+		const float *wt = j->wt + gi * p->kk * p->mg;
+		float *dx = j->dx ? j->dx + (n * p->c + gi * p->cg) * p->hw : NULL;
+		float *dw = acc + gi * p->mg * p->kk, *db = acc + p->m * p->kk + gi * p->mg;
+
+		if (p->kind == TC_SHIFT) {
+			tr_conv_shift_bwd(j, n, gi, dw, tid);
+			for (i = 0; j->db && i < p->mg; i++)
+				db[i] += (float)tk_sum(dy + i * p->p, p->p);
+			continue;
+		}
+		if (dx && !j->acc_x && p->kind == TC_IM2COL)
+			memset(dx, 0, (size_t)(p->cg * p->hw) * sizeof(float));
+		for (blk = 0; blk < p->nblk; blk++) {
+			int64_t q0 = blk * p->blk, len = p->p - q0 < p->blk ? p->p - q0 : p->blk;
+			const float *dyb = dy + q0;
+
+			if (len <= 0)
+				break;
+			if (p->kind == TC_IM2COL) {
+				float *col = tr_scratch(j->t, tid), *dcol = col + p->kk * p->blk;
+
+				if (j->dw) {
+					im2col(p, (float *)x, q0, len, col, 0);
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+						    (int)p->mg, (int)p->kk, (int)len, 1.0f,
+						    dyb, (int)p->p, col, (int)len, 1.0f,
+						    dw, (int)p->kk);
+				}
+				if (dx) {
+					p->kern->sgemm(p->kk, len, p->mg, wt, p->mg, dyb,
+						       p->p, dcol, len, NULL);
+					im2col(p, dx, q0, len, dcol, 1);
+				}
+			} else {
+				if (j->dw)
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+						    (int)p->mg, (int)p->kk, (int)len, 1.0f,
+						    dyb, (int)p->p, x + q0, (int)p->hw,
+						    1.0f, dw, (int)p->kk);
+				if (dx)
+					cblas_sgemm(CblasRowMajor, CblasNoTrans,
+						    CblasNoTrans, (int)p->kk, (int)len,
+						    (int)p->mg, 1.0f, wt, (int)p->mg, dyb,
+						    (int)p->p, j->acc_x ? 1.0f : 0.0f,
+						    dx + q0, (int)p->hw);
+			}
+			for (i = 0; j->db && i < p->mg; i++)
+				db[i] += (float)tk_sum(dyb + i * p->p, len);
+		}
+	}
+}
+
+static void bwd_task(void *arg, int64_t k, int tid)
+{
+	const struct conv_job *j = arg;
+	const struct tconv *p = j->p;
+	float *acc = tr_accum(j->t, (int)k);
+	int64_t n, n1 = tr_split(p->n, (int)k + 1, j->tasks);
+
+	if (j->dw || j->db)
+		memset(acc, 0, (size_t)(p->m * p->kk + p->m) * sizeof(float));
+	for (n = tr_split(p->n, (int)k, j->tasks); n < n1; n++)
+		bwd_image(j, n, acc, tid);
+}
+
+/* What the reduction of the task accumulators reads and writes. */
+struct red_job {
+	struct opr_train *t;
+	int tasks;
+	int64_t off;		/* first accumulator float */
+	float *dst;		/* the gradient */
+	int acc;		/* add to dst */
+};
+
+static void red_range(void *arg, int64_t b, int64_t e, int tid)
+{
+	const struct red_job *j = arg;
+	int64_t i;
+	int k;
+
+	(void)tid;
+	for (i = b; i < e; i++) {
+		float s = j->acc ? j->dst[i] : 0.0f;
+
+		for (k = 0; k < j->tasks; k++)
+			s += tr_accum(j->t, k)[j->off + i];
+		j->dst[i] = s;
+	}
+}
+
+/* W^T per group into the shared scratch: wt[g][q][i] = w[g * mg + i][q]. */
+static float *transpose_w(struct opr_train *t, const struct tconv *p,
+			  const float *w)
+{
+	float *wt = t->shared;
+	int64_t gi, i, q;
+
+	for (gi = 0; gi < p->group; gi++)
+		for (i = 0; i < p->mg; i++)
+			for (q = 0; q < p->kk; q++)
+				wt[(gi * p->kk + q) * p->mg + i] =
+					w[(gi * p->mg + i) * p->kk + q];
+	return wt;
+}
+
+static void conv_bwd(struct opr_train *t, struct tr_node *tn)
+{
+	const struct tconv *p = tn->p;
+	struct tr_val *x = tr_in(t, tn, 0), *w = tr_in(t, tn, 1);
+	struct tr_val *b = tr_in(t, tn, 2), *y = tr_out(t, tn, 0);
+	struct conv_job j = { 0 };
+	struct red_job r;
+
+	if (!y->grad || !p->p || !p->n || !p->m)
+		return;
+	j.t = t;
+	j.p = p;
+	j.x = x->data;
+	j.w = w->data;
+	j.dy = y->grad;
+	j.dx = x->need_grad ? x->grad : NULL;
+	j.acc_x = tn->acc[0];
+	if (p->kind == TC_DW) {
+		tr_conv_dw_bwd(t, p, j.x, j.w, j.dy, j.dx, j.acc_x,
+			       w->need_grad ? w->grad : NULL, tn->acc[1],
+			       b && b->need_grad ? b->grad : NULL, tn->acc[2]);
+		return;
+	}
+	j.dw = w->need_grad;
+	j.db = b && b->need_grad;
+	j.tasks = tr_tasks(t, p->n);
+	if (j.dx && p->kind == TC_SHIFT) {
+		tr_conv_shift_wt(p, j.w, t->shared);
+		j.wt = t->shared;
+	} else if (j.dx) {
+		j.wt = transpose_w(t, p, j.w);
+	}
+	tr_run(t, j.tasks, bwd_task, &j);
+	r.t = t;
+	r.tasks = j.tasks;
+	if (j.dw) {
+		r.off = 0;
+		r.dst = w->grad;
+		r.acc = tn->acc[1];
+		tr_range(t, p->m * p->kk, 4096, red_range, &r);
+	}
+	if (j.db) {
+		r.off = p->m * p->kk;
+		r.dst = b->grad;
+		r.acc = tn->acc[2];
+		red_range(&r, 0, p->m, 0);
+	}
+}
+
+const struct tr_op tr_op_conv = {
+	.param_size = sizeof(struct tconv),
+	.flags = TR_F_KEEP_IN0 | TR_F_KEEP_IN1,
+	.setup = conv_setup, .fwd = conv_fwd, .bwd = conv_bwd
+};

@@ -1,0 +1,201 @@
+/*
+ * op_conv_dw.c - Conv with one input channel per group (depthwise, with
+ * any channel multiplier mg) for training.  Forward: the runtime's
+ * depthwise plane kernel where it applies (dilation 1, the same stride 1
+ * or 2 on both axes), else a direct loop.  Backward: one task per input
+ * channel over all images, so dW, db and dX of a channel each come from
+ * one task in a fixed order (no reduction); per kernel tap and output row
+ * the valid output columns are found once and the inner loops run
+ * without bounds checks.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "train/op_conv.h"
+#include "train/tkern.h"
+
+/* Output columns [*lo, *hi) whose input column ow * s + off is in [0, w). */
+static void col_range(int64_t ow_n, int64_t w, int64_t s, int64_t off,
+		      int64_t *lo, int64_t *hi)
+{
+	int64_t l = -off, h = w - 1 - off;
+
+	l = l > 0 ? (l + s - 1) / s : 0;
+	h = h >= 0 ? h / s + 1 : 0;
+	*hi = h > ow_n ? ow_n : h;
+	*lo = l > *hi ? *hi : l;
+}
+
+/* Direct depthwise plane: y = b + sum over taps (x outside = 0). */
+static void plane_ref(const struct tr_geom *g, const float *x, const float *k,
+		      float b, float *y)
+{
+	int64_t oh, ow, a, c, lo, hi;
+
+	for (oh = 0; oh < g->out[0]; oh++)
+		for (ow = 0; ow < g->out[1]; ow++)
+			y[oh * g->out[1] + ow] = b;
+	for (a = 0; a < g->k[0]; a++)
+		for (c = 0; c < g->k[1]; c++) {
+			float kv = k[a * g->k[1] + c];
+			int64_t off = c * g->d[1] - g->pb[1];
+
+			col_range(g->out[1], g->in[1], g->s[1], off, &lo, &hi);
+			for (oh = 0; oh < g->out[0]; oh++) {
+				int64_t ih = oh * g->s[0] - g->pb[0] + a * g->d[0];
+				float *yr = y + oh * g->out[1];
+
+				if (ih < 0 || ih >= g->in[0])
+					continue;
+				for (ow = lo; ow < hi; ow++)
+					yr[ow] += kv * x[ih * g->in[1] + ow * g->s[1] + off];
+			}
+		}
+}
+
+struct dw_job {
+	struct opr_train *t;
+	const struct tconv *p;
+	const float *x, *w, *b, *dy;
+	float *y, *dx, *dw, *db;
+	int acc_x, acc_w, acc_b;
+};
+
+static void fwd_planes(void *arg, int64_t b0, int64_t b1, int tid)
+{
+	const struct dw_job *j = arg;
+	const struct tconv *p = j->p;
+	const struct tr_geom *g = &p->gm;
+	int64_t kk = g->k[0] * g->k[1], q;
+	int fast = g->d[0] == 1 && g->d[1] == 1 && g->s[0] == g->s[1] &&
+		   g->s[0] <= 2;
+
+	(void)tid;
+	for (q = b0; q < b1; q++) {
+		int64_t n = q / p->m, mo = q % p->m, c = mo / p->mg;
+		const float *x = j->x + (n * p->c + c) * p->hw;
+		const float *k = j->w + mo * kk;
+		float bias = j->b ? j->b[mo] : 0.0f, *y = j->y + q * p->p;
+
+		if (fast)
+			p->kern->dw_plane(x, g->in[0], g->in[1], k, g->k[0], g->k[1],
+					  g->s[0], g->pb[0], g->pb[1], y, g->out[0],
+					  g->out[1], bias, NULL, -INFINITY, INFINITY);
+		else
+			plane_ref(g, x, k, bias, y);
+	}
+}
+
+void tr_conv_dw_fwd(struct opr_train *t, const struct tconv *p,
+		    const float *x, const float *w, const float *b, float *y)
+{
+	struct dw_job j = { 0 };
+
+	j.t = t;
+	j.p = p;
+	j.x = x;
+	j.w = w;
+	j.b = b;
+	j.y = y;
+	tr_range(t, p->n * p->m, 1, fwd_planes, &j);
+}
+
+/*
+ * One image, one output channel: sums of dy . x per tap into sw (double),
+ * and dx += k (*) dy.
+ */
+static void bwd_plane(const struct tr_geom *g, const float *x, const float *k,
+		      const float *dy, float *dx, double *sw)
+{
+	int64_t a, c, oh, ow, lo, hi;
+
+	for (a = 0; a < g->k[0]; a++)
+		for (c = 0; c < g->k[1]; c++) {
+			int64_t off = c * g->d[1] - g->pb[1], s = g->s[1];
+			float kv = k[a * g->k[1] + c];
+			double tap = 0;
+
+			col_range(g->out[1], g->in[1], s, off, &lo, &hi);
+			for (oh = 0; oh < g->out[0] && lo < hi; oh++) {
+				int64_t ih = oh * g->s[0] - g->pb[0] + a * g->d[0];
+				const float *dyr = dy + oh * g->out[1];
+				float part = 0;
+
+				if (ih < 0 || ih >= g->in[0])
+					continue;
+				if (sw) {
+					const float *xr = x + ih * g->in[1];
+
+					for (ow = lo; ow < hi; ow++)
+						part += dyr[ow] * xr[ow * s + off];
+					tap += part;
+				}
+				if (dx) {
+					float *xr = dx + ih * g->in[1];
+
+					for (ow = lo; ow < hi; ow++)
+						xr[ow * s + off] += kv * dyr[ow];
+				}
+			}
+			if (sw)
+				sw[a * g->k[1] + c] += tap;
+		}
+}
+
+/* Input channels [c0, c1): their dX over all images, their outputs' dW, db. */
+static void bwd_channels(void *arg, int64_t c0, int64_t c1, int tid)
+{
+	const struct dw_job *j = arg;
+	const struct tconv *p = j->p;
+	const struct tr_geom *g = &p->gm;
+	int64_t kk = g->k[0] * g->k[1], c, n, i, q;
+	double sw[64], sb;
+
+	(void)tid;
+	for (c = c0; c < c1; c++) {
+		for (n = 0; j->dx && !j->acc_x && n < p->n; n++)
+			memset(j->dx + (n * p->c + c) * p->hw, 0,
+			       (size_t)p->hw * sizeof(float));
+		for (i = 0; i < p->mg; i++) {
+			int64_t mo = c * p->mg + i;
+			double *s = j->dw && kk <= 64 ? sw : NULL;
+
+			memset(sw, 0, sizeof(sw));
+			sb = 0;
+			for (n = 0; n < p->n; n++) {
+				const float *dy = j->dy + (n * p->m + mo) * p->p;
+
+				bwd_plane(g, j->x + (n * p->c + c) * p->hw,
+					  j->w + mo * kk, dy,
+					  j->dx ? j->dx + (n * p->c + c) * p->hw : NULL, s);
+				if (j->db)
+					sb += tk_sum(dy, p->p);
+			}
+			for (q = 0; s && q < kk; q++)
+				j->dw[mo * kk + q] = (float)((j->acc_w ?
+					j->dw[mo * kk + q] : 0) + sw[q]);
+			if (j->db)
+				j->db[mo] = (float)((j->acc_b ? j->db[mo] : 0) + sb);
+		}
+	}
+}
+
+void tr_conv_dw_bwd(struct opr_train *t, const struct tconv *p,
+		    const float *x, const float *w, const float *dy, float *dx,
+		    int acc_x, float *dw, int acc_w, float *db, int acc_b)
+{
+	struct dw_job j = { 0 };
+
+	j.t = t;
+	j.p = p;
+	j.x = x;
+	j.w = w;
+	j.dy = dy;
+	j.dx = dx;
+	j.dw = dw;
+	j.db = db;
+	j.acc_x = acc_x;
+	j.acc_w = acc_w;
+	j.acc_b = acc_b;
+	tr_range(t, p->c, 1, bwd_channels, &j);
+}

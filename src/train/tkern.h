@@ -1,0 +1,55 @@
+/*
+ * tkern.h - the training engine's element-wise and reduction loops, the
+ * ones every step runs over every activation (BatchNormalization, the
+ * activations, residual Adds, gradient sums).  Plain C loops in one file
+ * (tkern.c) built at -O3 with one clone per ISA (AVX-512, AVX2, baseline)
+ * picked by the loader, so they vectorise without -m flags on the rest of
+ * the build.  Sums are kept in TK_LANES independent float lanes and then
+ * added in a fixed order, so a result does not depend on the clone.
+ */
+#ifndef OPR_TKERN_H
+#define OPR_TKERN_H
+
+#include <stdint.h>
+
+#define TK_LANES 16		/* partial sums per reduction */
+
+/* *s += sum (x[i] - sh), *s2 += sum (x[i] - sh)^2 (i < n). */
+void tk_sum2(const float *x, int64_t n, float sh, double *s, double *s2);
+
+/* *s += sum dy[i], *sx += sum dy[i] * (x[i] - mean). */
+void tk_dot2(const float *dy, const float *x, int64_t n, float mean,
+	     double *s, double *sx);
+
+/* Sum of x[0..n). */
+double tk_sum(const float *x, int64_t n);
+
+/* y[i] = min(max(x[i] * a + b, lo), hi). */
+void tk_affine(const float *x, float *y, int64_t n, float a, float b,
+	       float lo, float hi);
+
+/* dx[i] (=, or += when acc) dy[i] * k1 + (x[i] - mean) * k2 + k3. */
+void tk_bn_dx(const float *dy, const float *x, float *dx, int64_t n,
+	      float mean, float k1, float k2, float k3, int acc);
+
+/* y[i] = min(max(x[i], lo), hi). */
+void tk_clamp(const float *x, float *y, int64_t n, float lo, float hi);
+
+/*
+ * dx[i] (=, or += when acc) dy[i] where lo < r[i] < hi (r the input or,
+ * for Relu, the output), else 0 (or nothing added).
+ */
+void tk_clamp_bwd(const float *r, const float *dy, float *dx, int64_t n,
+		  float lo, float hi, int acc);
+
+/* y[i] = a[i] + b[i]. */
+void tk_add(const float *a, const float *b, float *y, int64_t n);
+
+/* y[i] = min(max(a[i] + b[i], lo), hi). */
+void tk_add_clamp(const float *a, const float *b, float *y, int64_t n,
+		  float lo, float hi);
+
+/* y[i] (=, or += when acc) x[i] * s. */
+void tk_scale(const float *x, float *y, int64_t n, float s, int acc);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * train_bench.c - training throughput of the engine: images per second of
+ * opr_train_step() (forward, softmax cross-entropy, backward; no update)
+ * on random inputs and labels, median of the timed rounds after warm-up.
+ * bench/train_speed.sh runs it next to PyTorch.
+ *
+ * Usage: train_bench MODEL BATCH THREADS [ROUNDS [STEPS]]
+ * Prints "train MODEL batch B threads T: X img/s (median of R rounds of S
+ * steps; min Y, max Z)".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "onnx_prune.h"
+#include "train/train.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct opr_graph *g = NULL;
+	struct opr_train *t = NULL;
+	struct opr_err err;
+	int batch, threads, rounds = 5, steps = 3, r, s, i, *lab;
+	const struct opr_value *in;
+	double *ips;
+	int64_t m = 1;
+	unsigned seed = 1;
+	float *x, loss;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: train_bench MODEL BATCH THREADS [ROUNDS "
+			"[STEPS]]\n");
+		return 1;
+	}
+	batch = atoi(argv[2]);
+	threads = atoi(argv[3]);
+	if (argc > 4)
+		rounds = atoi(argv[4]);
+	if (argc > 5)
+		steps = atoi(argv[5]);
+	if (batch < 1 || rounds < 1 || steps < 1) {
+		fprintf(stderr, "train_bench: bad arguments\n");
+		return 1;
+	}
+	if (opr_import_file(argv[1], &g, &err) ||
+	    opr_train_new(g, batch, threads, 0, &t, &err)) {
+		fprintf(stderr, "train_bench: %s\n", err.msg);
+		opr_graph_free(g);
+		return 2;
+	}
+	in = &g->values[g->inputs[0]];
+	for (i = 0; i < in->rank; i++)
+		m *= in->dims[i] < 0 ? batch : in->dims[i];
+	x = malloc((size_t)m * sizeof(float));
+	lab = malloc((size_t)batch * sizeof(int));
+	ips = malloc((size_t)rounds * sizeof(double));
+	for (i = 0; i < m; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		x[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+	}
+	for (i = 0; i < batch; i++)
+		lab[i] = i % 10;
+	for (s = 0; s < 2; s++)		/* warm-up */
+		opr_train_step(t, x, lab, batch, &loss, &err);
+	for (r = 0; r < rounds; r++) {
+		double t0 = now_s();
+
+		for (s = 0; s < steps; s++)
+			if (opr_train_step(t, x, lab, batch, &loss, &err)) {
+				fprintf(stderr, "train_bench: %s\n", err.msg);
+				return 3;
+			}
+		ips[r] = batch * steps / (now_s() - t0);
+	}
+	qsort(ips, (size_t)rounds, sizeof(double), cmp_d);
+	printf("train %s batch %d threads %d: %.1f img/s (median of %d rounds of "
+	       "%d steps; min %.1f, max %.1f; workspace %.0f MiB)\n",
+	       strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1], batch,
+	       opr_train_threads(t), ips[rounds / 2], rounds, steps, ips[0],
+	       ips[rounds - 1], opr_train_workspace_bytes(t) / 1048576.0);
+	free(ips);
+	free(lab);
+	free(x);
+	opr_train_free(t);
+	opr_graph_free(g);
+	return 0;
+}
