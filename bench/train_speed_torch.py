@@ -3,7 +3,8 @@
 ResNet-20/56 for CIFAR with option-A shortcuts (strided slice, channel
 zero-pad), as in the shared models; images per second of forward,
 cross-entropy and backward (no optimizer step), median of ROUNDS rounds of
-STEPS steps after two warm-up steps, random inputs.
+STEPS steps after two warm-up steps, random inputs, in wall time and per
+CPU-second of the process.
 
 Usage: train_speed_torch.py resnet20|resnet56 BATCH THREADS [ROUNDS [STEPS]]
 """
@@ -68,15 +69,17 @@ def main():
 
     for _ in range(2):
         step()
-    ips = []
+    ips, cps = [], []
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps):
             step()
         ips.append(batch * steps / (time.perf_counter() - t0))
+        cps.append(batch * steps / (time.process_time() - c0))
     print(f"torch {name} batch {batch} threads {threads}: "
           f"{statistics.median(ips):.1f} img/s (median of {rounds} rounds of "
           f"{steps} steps; min {min(ips):.1f}, max {max(ips):.1f}; "
+          f"{statistics.median(cps):.1f} img per CPU-second; "
           f"torch {torch.__version__})")
 
 

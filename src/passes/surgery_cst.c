@@ -345,19 +345,67 @@ static double softmax(const struct surg *s, int node, int x, int o)
 	return cnt > 0 ? 1.0 / (double)cnt : NAN;
 }
 
+/* Pools, Resize, ReduceMean, Softmax: the input's constant, mapped. */
+static double spatial(const struct surg *s, int node, int x, int y, int o)
+{
+	const struct opr_node *n = &s->g->nodes[node];
+	const struct opr_attr *ap = opr_node_attr(n, "auto_pad");
+	int64_t pads[2 * OPR_MAX_RANK];
+	int np, i;
+
+	if (n->op == OPR_OP_SOFTMAX)
+		return softmax(s, node, x, o);
+	if (surg_view(s, x)->k != 1 || surg_view(s, y)->k != 1)
+		return NAN;
+	if (n->op == OPR_OP_AVERAGEPOOL &&
+	    opr_node_attr_int(n, "count_include_pad", 0)) {
+		if (ap && ap->s && strncmp(ap->s, "SAME", 4) == 0)
+			return NAN;	/* zeros averaged in at the borders */
+		if (opr_attr_ints(n, "pads", pads, 2 * OPR_MAX_RANK, &np) == 1)
+			for (i = 0; i < np; i++)
+				if (pads[i])
+					return NAN;
+	}
+	return surg_cst(s, x, o);
+}
+
+/* Pad: a padded channel holds the pad constant, the others the input's. */
+static double padded(const struct surg *s, int node, int x, int o)
+{
+	int64_t pb, pe, cn = s->g->values[x].dims[1];
+	double pv, xv;
+	int sp;
+
+	if (surg_pad_chan(s, node, &pb, &pe, &pv, &sp))
+		return NAN;
+	if (o < pb || o >= pb + cn)
+		return pv;
+	xv = surg_cst(s, x, (int)(o - pb));
+	/* spatial padding: constant only when it pads the same value */
+	return !sp || xv == pv ? xv : NAN;
+}
+
+/* Slice: the input slot the output slot o comes from. */
+static double sliced(const struct surg *s, int node, int x, int o)
+{
+	struct opr_slice_plan sp;
+	struct opr_shape xs;
+
+	opr_infer_get(&s->g->values[x], &xs);
+	if (opr_slice_plan(s->g, node, &xs, &sp, NULL))
+		return NAN;
+	if (!sp.sliced[1])
+		return surg_cst(s, x, o);
+	return sp.step[1] == 1 ? surg_cst(s, x, (int)(o + sp.start[1])) : NAN;
+}
+
 /* The constant of removed slot o of output `port` (y) of node. */
 static double out_cst(const struct surg *s, int node, int port, int y, int o)
 {
 	const struct opr_node *n = &s->g->nodes[node];
-	int x = surg_in(s, node, 0), ax, sx, sy;
+	int x = surg_in(s, node, 0), ax;
 	int rule = n->op > 0 && n->op < OPR_OP_COUNT ? (int)opr_ops[n->op].chan :
 		   OPR_CHAN_BLOCK;
-	int64_t pb, pe, avg_pads[2 * OPR_MAX_RANK];
-	const struct opr_attr *ap;
-	double pv, xv;
-	struct opr_slice_plan sp;
-	struct opr_shape xs;
-	int np, spatial;
 
 	if (port != 0 && rule != OPR_CHAN_SPLIT)
 		return NAN;	/* MaxPool indices, Dropout mask */
@@ -372,22 +420,7 @@ static double out_cst(const struct surg *s, int node, int port, int y, int o)
 		return elemwise(s, node, y, o);
 	case OPR_CHAN_SPATIAL:
 	case OPR_CHAN_REDUCE:
-		if (n->op == OPR_OP_SOFTMAX)
-			return softmax(s, node, x, o);
-		if (surg_view(s, x)->k != 1 || surg_view(s, y)->k != 1)
-			return NAN;
-		ap = opr_node_attr(n, "auto_pad");
-		if (n->op == OPR_OP_AVERAGEPOOL &&
-		    opr_node_attr_int(n, "count_include_pad", 0)) {
-			if (ap && ap->s && strncmp(ap->s, "SAME", 4) == 0)
-				return NAN;	/* zeros averaged in at borders */
-			if (opr_attr_ints(n, "pads", avg_pads, 2 * OPR_MAX_RANK,
-					  &np) == 1)
-				for (sx = 0; sx < np; sx++)
-					if (avg_pads[sx])
-						return NAN;
-		}
-		return surg_cst(s, x, o);
+		return spatial(s, node, x, y, o);
 	case OPR_CHAN_RESHAPE:
 		return reshaped(s, x, y, o);
 	case OPR_CHAN_TRANSPOSE:
@@ -401,21 +434,9 @@ static double out_cst(const struct surg *s, int node, int port, int y, int o)
 			return surg_cst(s, x, o);
 		return surg_cst(s, x, (int)(o + offset(s, n->out, port)));
 	case OPR_CHAN_SLICE:
-		opr_infer_get(&s->g->values[x], &xs);
-		if (opr_slice_plan(s->g, node, &xs, &sp, NULL))
-			return NAN;
-		if (!sp.sliced[1])
-			return surg_cst(s, x, o);
-		return sp.step[1] == 1 ? surg_cst(s, x, (int)(o + sp.start[1])) : NAN;
+		return sliced(s, node, x, o);
 	case OPR_CHAN_PAD:
-		if (surg_pad_chan(s, node, &pb, &pe, &pv, &spatial))
-			return NAN;
-		sy = (int)s->g->values[x].dims[1];
-		if (o < pb || o >= pb + sy)
-			return pv;
-		xv = surg_cst(s, x, (int)(o - pb));
-		/* spatial padding: constant only when it pads the same value */
-		return !spatial || xv == pv ? xv : NAN;
+		return padded(s, node, x, o);
 	default:
 		return NAN;
 	}

@@ -212,8 +212,6 @@ static int apply_input(struct surg *s, const struct surg_edit *e,
 		fill_value(&g->values[nv], e);
 		if (opr_fold_add_init(g, nv, err))
 			return OPR_ENOMEM;
-		if (v >= 0)
-			s->st.cloned++;
 	}
 	if (v >= 0 && v < s->n_values)
 		s->refs[v]--;
@@ -289,5 +287,10 @@ int surg_apply(struct surg *s, struct opr_err *err)
 			break;
 		}
 	}
+	/* clones whose original is still read: consumers that disagreed */
+	for (i = 0; i < s->n_clones; i++)
+		s->st.cloned += s->clones[i].orig >= 0 &&
+				s->clones[i].orig < s->n_values &&
+				s->refs[s->clones[i].orig] > 0;
 	return OPR_OK;
 }

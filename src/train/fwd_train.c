@@ -46,7 +46,7 @@ static void run_forward(struct opr_train *t)
 	for (i = 0; i < t->g->n_nodes; i++) {
 		double t0;
 
-		if (!t->nodes[i].op)
+		if (!t->nodes[i].op || t->nodes[i].fused)
 			continue;
 		t0 = t->prof ? now_s() : 0;
 		t->nodes[i].op->fwd(t, &t->nodes[i]);

@@ -2,7 +2,9 @@
  * op_act.c - element-wise activations for training: Relu, Clip (min/max
  * as attributes or constant inputs), LeakyRelu, Sigmoid, Tanh,
  * HardSigmoid, HardSwish.  The backward reads the output where that
- * suffices (Relu, Sigmoid, Tanh: TR_F_KEEP_OUT), else the input.  The
+ * suffices (Relu, Clip, Sigmoid, Tanh: TR_F_KEEP_OUT), else the input;
+ * so a Relu or Clip can be fused into the BatchNormalization before it
+ * (tgraph.c), which then writes its output.  The
  * derivative at a kink is the one torch uses: 0 at Relu's 0 and at
  * Clip's bounds.
  */
@@ -38,6 +40,8 @@ static int setup_kind(struct opr_train *t, struct tr_node *tn, int kind,
 		    (rc = tr_const_float(t, tn, 2, &p->hi, err)) > 1)
 			return rc;
 	}
+	tn->lo = p->lo;
+	tn->hi = p->hi;
 	p->alpha = opr_node_attr_float(tn->n, "alpha",
 				       kind == A_LEAKY ? 0.01f : 0.2f);
 	p->beta = opr_node_attr_float(tn->n, "beta", 0.5f);
@@ -158,8 +162,8 @@ static void bwd_range(void *arg, int64_t b, int64_t e, int tid)
 			     j->acc);
 		return;
 	}
-	if (p->kind == A_CLIP) {
-		tk_clamp_bwd(j->x + b, j->dy + b, j->out + b, e - b, p->lo, p->hi,
+	if (p->kind == A_CLIP) {	/* lo < y < hi iff lo < x < hi */
+		tk_clamp_bwd(j->y + b, j->dy + b, j->out + b, e - b, p->lo, p->hi,
 			     j->acc);
 		return;
 	}
@@ -201,7 +205,7 @@ static void act_bwd(struct opr_train *t, struct tr_node *tn)
 	}
 
 ACT(tr_op_relu, relu_setup, TR_F_KEEP_OUT);
-ACT(tr_op_clip, clip_setup, TR_F_KEEP_IN0);
+ACT(tr_op_clip, clip_setup, TR_F_KEEP_OUT);
 ACT(tr_op_leakyrelu, leaky_setup, TR_F_KEEP_IN0);
 ACT(tr_op_sigmoid, sigmoid_setup, TR_F_KEEP_OUT);
 ACT(tr_op_tanh, tanh_setup, TR_F_KEEP_OUT);

@@ -18,6 +18,8 @@
  * Sums are taken per channel by one task (shifted by the channel's first
  * element, float lanes then double: tkern.h), so they do not depend on the
  * thread count.  mean and 1/sqrt(var + eps) are saved for the backward.
+ * Fused with a Relu or Clip (tn->act), the forward writes that node's
+ * output, clamped, and its own output is never made.
  */
 #include <math.h>
 
@@ -83,16 +85,15 @@ static void stats(void *arg, int64_t c0, int64_t c1, int tid)
 	const struct bn_job *j = arg;
 	const struct tbn *p = j->p;
 	double M = (double)(p->n * p->inner);
-	int64_t c, n;
+	int64_t c;
 
 	(void)tid;
 	for (c = c0; c < c1; c++) {
 		double s = 0, s2 = 0, mean, var, uvar, f;
 		float sh = p->inner ? j->x[c * p->inner] : 0.0f;
 
-		for (n = 0; n < p->n; n++)
-			tk_sum2(j->x + (n * p->c + c) * p->inner, p->inner, sh,
-				&s, &s2);
+		tk_sum2(j->x + c * p->inner, p->n, p->inner, p->c * p->inner, sh,
+			&s, &s2);
 		mean = s / M;
 		var = s2 / M - mean * mean;
 		var = var > 0 ? var : 0;
@@ -141,13 +142,20 @@ static void bn_fwd(struct opr_train *t, struct tr_node *tn)
 	j.rmean = tr_in(t, tn, 3)->data;
 	j.rvar = tr_in(t, tn, 4)->data;
 	j.y = tr_out(t, tn, 0)->data;
+	j.lo = -INFINITY;
+	j.hi = INFINITY;
+	if (tn->act >= 0) {	/* write the Relu / Clip output, clamped */
+		const struct tr_node *an = &t->nodes[tn->act];
+
+		j.y = tr_out(t, an, 0)->data;
+		j.lo = an->lo;
+		j.hi = an->hi;
+	}
 	j.mean = tn->saved;
 	j.istd = tn->saved + p->c;
 	j.batch = t->training && !t->bn_frozen;
 	j.update = t->bn_mode;
 	j.count = t->bn_count;
-	j.lo = -INFINITY;
-	j.hi = INFINITY;
 	if (j.batch) {
 		tr_range(t, p->c, 1, stats, &j);
 	} else {
@@ -172,9 +180,8 @@ static void grads(void *arg, int64_t c0, int64_t c1, int tid)
 		double s = 0, sx = 0;
 		float m = j->mean[c], is = j->istd[c], k1, k2 = 0, k3 = 0;
 
-		for (n = 0; n < p->n; n++)
-			tk_dot2(j->dy + (n * p->c + c) * p->inner,
-				j->x + (n * p->c + c) * p->inner, p->inner, m, &s, &sx);
+		tk_dot2(j->dy + c * p->inner, j->x + c * p->inner, p->n, p->inner,
+			p->c * p->inner, m, &s, &sx);
 		if (j->dscale)
 			j->dscale[c] = (float)((j->acc_s ? j->dscale[c] : 0) + sx * is);
 		if (j->dbias)

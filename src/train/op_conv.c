@@ -4,19 +4,18 @@
  * columns) an im2col of the block into the thread's scratch, then the
  * runtime's sgemm (kern.h) with the bias in its epilogue; a 1x1 stride-1
  * unpadded conv multiplies the input itself.  Backward, tasks over
- * images (tr_split): per block, dW += dY . col^T (OpenBLAS, accumulating
- * into the task's own accumulator, reduced in task order afterwards, so
- * the sum does not depend on which thread ran what), dcol = W^T . dY (the
- * runtime's sgemm on a transposed copy of W made once per backward) and
- * col2im of dcol into dX; db is the sum of dY.  A stride-1 conv skips
+ * images (tr_split): per block, dW += dY . col^T (tgemm.h's nt, with the
+ * rows of col, or of x itself for 1x1, given by pointers; accumulated in
+ * the task's own accumulator, reduced in task order afterwards, so the
+ * sum does not depend on which thread ran what), dcol = W^T . dY (on a
+ * transposed copy of W made once per backward) and col2im of dcol into
+ * dX; db is the sum of dY.  A stride-1 conv skips
  * im2col altogether (op_conv_shift.c); one input channel per group
  * (depthwise) runs direct loops (op_conv_dw.c).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cblas.h>
 
 #include "train/op_conv.h"
 #include "train/tkern.h"
@@ -92,10 +91,16 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 			       "of %lld taps; training handles up to 64",
 			       (long long)(g->k[0] * g->k[1]));
 	plan_blocks(p);
-	if (p->kind == TC_IM2COL)
-		tn->scratch = (size_t)(2 * p->kk * p->blk);
+	if (p->kind == TC_IM2COL || p->kind == TC_GEMM)	/* + pointers */
+		tn->scratch = (size_t)((p->kind == TC_IM2COL ? 2 * p->kk * p->blk : 0) +
+				       TR_ALIGN + 2 * (p->kk > p->mg ? p->kk : p->mg));
 	if (p->kind == TC_SHIFT)
 		tn->scratch = tr_conv_shift_plan(p);
+	if (p->kind == TC_DW && g->s[0] == 1 && g->s[1] == 1) {
+		tr_conv_shift_plan(p);	/* the planes of the stride-1 backward */
+		tn->scratch = (size_t)((p->hp * p->wp + p->hq * p->wq +
+					g->in[0] * p->wq) + 3 * TR_ALIGN);
+	}
 	if (p->kind != TC_DW) {
 		tn->accum = (size_t)(p->m * p->kk + p->m);
 		tn->shared = (size_t)(p->m * p->kk);
@@ -249,6 +254,64 @@ static void conv_fwd(struct opr_train *t, struct tr_node *tn)
 		tr_run(t, p->n * p->group * p->nblk, fwd_task, &j);
 }
 
+/* The pointer table in thread tid's scratch (after the im2col blocks). */
+static const float **ptr_table(const struct conv_job *j, int tid)
+{
+	const struct tconv *p = j->p;
+	size_t off = p->kind == TC_IM2COL ? (size_t)(2 * p->kk * p->blk) : 0;
+
+	off = (off + TR_ALIGN - 1) / TR_ALIGN * TR_ALIGN;
+	return (const float **)(void *)(tr_scratch(j->t, tid) + off);
+}
+
+/*
+ * Backward of output columns [q0, q0 + len) of one group through im2col:
+ * dW += dY . col^T, dcol = W^T . dY, col2im of dcol into dx.
+ */
+static void bwd_block_col(const struct conv_job *j, int64_t gi,
+			  const float *x, const float *dyb, float *dx, float *dw,
+			  int64_t q0, int64_t len, int tid)
+{
+	const struct tconv *p = j->p;
+	float *col = tr_scratch(j->t, tid), *dcol = col + p->kk * p->blk;
+	const float **ptr = ptr_table(j, tid);
+	int64_t q;
+
+	if (j->dw) {
+		im2col(p, (float *)x, q0, len, col, 0);
+		for (q = 0; q < p->kk; q++)
+			ptr[q] = col + q * len;
+		p->gemm->nt(p->mg, p->kk, len, dyb, p->p, ptr, dw, p->kk, 1);
+	}
+	if (dx) {
+		p->kern->sgemm(p->kk, len, p->mg, j->wt + gi * p->kk * p->mg, p->mg,
+			       dyb, p->p, dcol, len, NULL);
+		im2col(p, dx, q0, len, dcol, 1);
+	}
+}
+
+/* The same for a 1x1 stride-1 unpadded conv: x itself is the col matrix. */
+static void bwd_block_1x1(const struct conv_job *j, int64_t gi,
+			  const float *x, const float *dyb, float *dx, float *dw,
+			  int64_t q0, int64_t len, int tid)
+{
+	const struct tconv *p = j->p;
+	const float **ptr = ptr_table(j, tid);
+	int64_t q;
+
+	if (j->dw) {
+		for (q = 0; q < p->kk; q++)
+			ptr[q] = x + q * p->hw + q0;
+		p->gemm->nt(p->mg, p->kk, len, dyb, p->p, ptr, dw, p->kk, 1);
+	}
+	if (dx) {
+		for (q = 0; q < p->mg; q++)
+			ptr[q] = dyb + q * p->p;
+		p->gemm->nn(p->kk, len, p->mg, j->wt + gi * p->kk * p->mg, p->mg, ptr,
+			    0, dx + q0, p->hw, j->acc_x);
+	}
+}
+
 /* Backward of one image: dX of it, dW and db into acc. */
 static void bwd_image(const struct conv_job *j, int64_t n, float *acc, int tid)
 {
@@ -258,7 +321,6 @@ static void bwd_image(const struct conv_job *j, int64_t n, float *acc, int tid)
 	for (gi = 0; gi < p->group; gi++) {
 		const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
 		const float *dy = j->dy + (n * p->m + gi * p->mg) * p->p;
-		const float *wt = j->wt + gi * p->kk * p->mg;
 		float *dx = j->dx ? j->dx + (n * p->c + gi * p->cg) * p->hw : NULL;
 		float *dw = acc + gi * p->mg * p->kk, *db = acc + p->m * p->kk + gi * p->mg;
 
@@ -276,34 +338,10 @@ static void bwd_image(const struct conv_job *j, int64_t n, float *acc, int tid)
 
 			if (len <= 0)
 				break;
-			if (p->kind == TC_IM2COL) {
-				float *col = tr_scratch(j->t, tid), *dcol = col + p->kk * p->blk;
-
-				if (j->dw) {
-					im2col(p, (float *)x, q0, len, col, 0);
-					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-						    (int)p->mg, (int)p->kk, (int)len, 1.0f,
-						    dyb, (int)p->p, col, (int)len, 1.0f,
-						    dw, (int)p->kk);
-				}
-				if (dx) {
-					p->kern->sgemm(p->kk, len, p->mg, wt, p->mg, dyb,
-						       p->p, dcol, len, NULL);
-					im2col(p, dx, q0, len, dcol, 1);
-				}
-			} else {
-				if (j->dw)
-					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-						    (int)p->mg, (int)p->kk, (int)len, 1.0f,
-						    dyb, (int)p->p, x + q0, (int)p->hw,
-						    1.0f, dw, (int)p->kk);
-				if (dx)
-					cblas_sgemm(CblasRowMajor, CblasNoTrans,
-						    CblasNoTrans, (int)p->kk, (int)len,
-						    (int)p->mg, 1.0f, wt, (int)p->mg, dyb,
-						    (int)p->p, j->acc_x ? 1.0f : 0.0f,
-						    dx + q0, (int)p->hw);
-			}
+			if (p->kind == TC_IM2COL)
+				bwd_block_col(j, gi, x, dyb, dx, dw, q0, len, tid);
+			else
+				bwd_block_1x1(j, gi, x, dyb, dx, dw, q0, len, tid);
 			for (i = 0; j->db && i < p->mg; i++)
 				db[i] += (float)tk_sum(dyb + i * p->p, len);
 		}

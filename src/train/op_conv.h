@@ -63,6 +63,13 @@ void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t g,
 void tr_conv_shift_bwd(const struct conv_job *j, int64_t n, int64_t g,
 		       float *dw, int tid);
 
+/*
+ * Copies the c planes h x w of src into dst planes of rows x cols, at row
+ * r0 and column c0, zeros elsewhere; parts that fall outside are dropped.
+ */
+void tr_conv_place(const float *src, int64_t c, int64_t h, int64_t w,
+		   int64_t r0, int64_t c0, int64_t rows, int64_t cols, float *dst);
+
 /* The j->wt that tr_conv_shift_bwd() needs, into wt (m * kk floats). */
 void tr_conv_shift_wt(const struct tconv *p, const float *w, float *wt);
 

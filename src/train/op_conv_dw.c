@@ -4,9 +4,10 @@
  * depthwise plane kernel where it applies (dilation 1, the same stride 1
  * or 2 on both axes), else a direct loop.  Backward: one task per input
  * channel over all images, so dW, db and dX of a channel each come from
- * one task in a fixed order (no reduction); per kernel tap and output row
- * the valid output columns are found once and the inner loops run
- * without bounds checks.
+ * one task in a fixed order (no reduction).  Stride 1 (with one output per
+ * group) works on zero-padded planes, one long dot product (dW) and axpy
+ * (dX) per tap; otherwise, per kernel tap and output row the valid output
+ * columns are found once and the inner loops run without bounds checks.
  */
 #include <math.h>
 #include <string.h>
@@ -142,6 +143,66 @@ static void bwd_plane(const struct tr_geom *g, const float *x, const float *k,
 		}
 }
 
+/*
+ * Stride 1, one input channel c over all images, on padded planes as in
+ * op_conv_shift.c: per tap, dW is one long dot product of the padded dy
+ * (read from its first element on: zero past OW on the pitch) with the
+ * padded x shifted by the tap, and dX one long axpy of the padded dy
+ * shifted by the flipped tap into a pitched dX.
+ */
+static void bwd_channel_s1(const struct dw_job *j, int64_t c, int tid)
+{
+	const struct tconv *p = j->p;
+	const struct tr_geom *g = &p->gm;
+	int64_t kk = g->k[0] * g->k[1], H = g->in[0], W = g->in[1];
+	int64_t OH = g->out[0], OW = g->out[1], P = p->wp, n, i, a, b, ih;
+	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
+	float *xp = tr_scratch(j->t, tid), *dyq, *dxq;
+	double sw[64] = { 0 }, sb[64] = { 0 };
+
+	dyq = xp + (p->hp * P + TR_ALIGN - 1) / TR_ALIGN * TR_ALIGN;
+	dxq = dyq + (p->hq * P + TR_ALIGN - 1) / TR_ALIGN * TR_ALIGN;
+	for (i = 0; i < p->mg; i++) {
+		int64_t mo = c * p->mg + i;
+		const float *k = j->w + mo * kk;
+
+		memset(sw, 0, sizeof(sw));
+		for (n = 0; n < p->n; n++) {
+			const float *dy = j->dy + (n * p->m + mo) * p->p;
+
+			if (i == 0 && j->dx)
+				memset(dxq, 0, (size_t)(H * P) * sizeof(float));
+			tr_conv_place(dy, 1, OH, OW, ry, rx, p->hq, P, dyq);
+			if (j->dw)
+				tr_conv_place(j->x + (n * p->c + c) * p->hw, 1, H, W,
+					      g->pb[0], g->pb[1], p->hp, P, xp);
+			for (a = 0; a < g->k[0]; a++)
+				for (b = 0; b < g->k[1]; b++) {
+					if (j->dw)
+						sw[a * g->k[1] + b] += tk_dot(
+							dyq + ry * P + rx,
+							xp + a * g->d[0] * P + b * g->d[1],
+							OH * P);
+					if (j->dx)
+						tk_axpy(dxq, dyq + (g->pb[0] + ry - a * g->d[0]) * P +
+							g->pb[1] + rx - b * g->d[1], H * P,
+							k[a * g->k[1] + b]);
+				}
+			if (j->db)
+				sb[i] += tk_sum(dy, p->p);
+			if (j->dx && i == p->mg - 1)
+				for (ih = 0; ih < H; ih++)
+					tr_put(j->dx + ((n * p->c + c) * H + ih) * W,
+					       dxq + ih * P, W, 1.0f, j->acc_x);
+		}
+		for (a = 0; j->dw && a < kk; a++)
+			j->dw[mo * kk + a] = (float)((j->acc_w ? j->dw[mo * kk + a] : 0) +
+						     sw[a]);
+		if (j->db)
+			j->db[mo] = (float)((j->acc_b ? j->db[mo] : 0) + sb[i]);
+	}
+}
+
 /* Input channels [c0, c1): their dX over all images, their outputs' dW, db. */
 static void bwd_channels(void *arg, int64_t c0, int64_t c1, int tid)
 {
@@ -151,7 +212,11 @@ static void bwd_channels(void *arg, int64_t c0, int64_t c1, int tid)
 	int64_t kk = g->k[0] * g->k[1], c, n, i, q;
 	double sw[64], sb;
 
-	(void)tid;
+	if (g->s[0] == 1 && g->s[1] == 1 && p->mg == 1) {
+		for (c = c0; c < c1; c++)
+			bwd_channel_s1(j, c, tid);
+		return;
+	}
 	for (c = c0; c < c1; c++) {
 		for (n = 0; j->dx && !j->acc_x && n < p->n; n++)
 			memset(j->dx + (n * p->c + c) * p->hw, 0,

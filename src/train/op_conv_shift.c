@@ -9,11 +9,13 @@
  * (tgemm.h, indirect operands), and
  *
  *   Y'  = W . B                 nn, M = mg, K = cg kh kw, N = OH Wp
- *   dW += dY' . B^T             nt, with dY' on pitch Wp, zero past OW
  *   dX' = W~ . D                nn over dY zero-padded by (k - 1) d on
- *                               the top and left (the flipped taps), on
- *                               pitch Wq = W + pl + (kw - 1) d1
+ *                               the top and left (the flipped taps)
+ *   dW += dY' . B^T             nt; dY' is that padded dY read from its
+ *                               first element on: on the same pitch, it
+ *                               is zero past OW
  *
+ * (one pitch for both: Wp = max(W + pl + pr, W + pl + (kw - 1) d1)).
  * The columns ow >= OW of Y' and iw >= W of dX' are the wrapped-around
  * garbage of the pitch; the copies into Y and dX drop them.  Each image
  * costs two plane copies instead of an im2col nine times the input.
@@ -35,25 +37,24 @@ size_t tr_conv_shift_plan(struct tconv *p)
 	int64_t kt = g->k[0] * g->k[1], ptrs;
 	size_t xp, fwd, bwd;
 
+	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
+	int64_t a = g->in[1] + g->pb[1] + g->pe[1], b = g->in[1] + g->pb[1] + rx;
+
 	p->hp = g->in[0] + g->pb[0] + g->pe[0] + 1;
-	p->wp = g->in[1] + g->pb[1] + g->pe[1];
-	p->hq = g->in[0] + g->pb[0] + (g->k[0] - 1) * g->d[0] + 1;
-	p->wq = g->in[1] + g->pb[1] + (g->k[1] - 1) * g->d[1];
+	p->wp = p->wq = a > b ? a : b;	/* one pitch: dY serves dW and dX */
+	a = g->in[0] + g->pb[0] + ry;
+	b = ry + g->out[0];
+	p->hq = (a > b ? a : b) + 1;
 	ptrs = 2 * (p->kk > p->mg * kt ? p->kk : p->mg * kt);
 	xp = up((size_t)(p->cg * p->hp * p->wp));
 	fwd = xp + up((size_t)(p->mg * g->out[0] * p->wp)) + up((size_t)ptrs);
-	bwd = xp + up((size_t)(p->mg * g->out[0] * p->wp)) +
-	      up((size_t)(p->mg * p->hq * p->wq)) +
+	bwd = xp + up((size_t)(p->mg * p->hq * p->wq)) +
 	      up((size_t)(p->cg * g->in[0] * p->wq)) + up((size_t)ptrs);
 	return fwd > bwd ? fwd : bwd;
 }
 
-/*
- * Copies the c planes h x w of src into dst planes of rows x cols, at row
- * r0 and column c0, zeros elsewhere; parts that fall outside are dropped.
- */
-static void place(const float *src, int64_t c, int64_t h, int64_t w,
-		  int64_t r0, int64_t c0, int64_t rows, int64_t cols, float *dst)
+void tr_conv_place(const float *src, int64_t c, int64_t h, int64_t w,
+		   int64_t r0, int64_t c0, int64_t rows, int64_t cols, float *dst)
 {
 	int64_t k, r, n = w < cols - c0 ? w : cols - c0;
 
@@ -91,25 +92,32 @@ static void taps(const struct tconv *p, const float *base, int64_t ch,
 			}
 }
 
-/* Scratch regions of thread tid: padded x, pitched y / dy, ptrs, dyq, dxq. */
+/*
+ * Scratch regions of thread tid: the padded x, then for the forward the
+ * pitched y and the pointers, for the backward the padded dy, the pitched
+ * dx and the pointers.
+ */
 struct regions {
 	float *xp, *yp, *dyq, *dxq;
 	const float **ptr;
 };
 
-static void regions(const struct conv_job *j, int tid, struct regions *r)
+static void regions(const struct conv_job *j, int tid, int bwd,
+		    struct regions *r)
 {
 	const struct tconv *p = j->p;
 	float *s = tr_scratch(j->t, tid);
 
 	r->xp = s;
 	s += up((size_t)(p->cg * p->hp * p->wp));
-	r->yp = s;
-	s += up((size_t)(p->mg * p->gm.out[0] * p->wp));
-	r->dyq = s;
-	s += up((size_t)(p->mg * p->hq * p->wq));
-	r->dxq = s;
-	s += up((size_t)(p->cg * p->gm.in[0] * p->wq));
+	r->yp = r->dyq = r->dxq = s;
+	if (bwd) {
+		s += up((size_t)(p->mg * p->hq * p->wq));
+		r->dxq = s;
+		s += up((size_t)(p->cg * p->gm.in[0] * p->wq));
+	} else {
+		s += up((size_t)(p->mg * p->gm.out[0] * p->wp));
+	}
 	r->ptr = (const float **)(void *)s;
 }
 
@@ -122,9 +130,8 @@ void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t gi,
 	int64_t OH = g->out[0], OW = g->out[1], m, oh;
 	struct regions r;
 
-	regions(j, tid, &r);
-	r.ptr = (const float **)(void *)r.dyq;	/* fwd uses no dyq/dxq */
-	place(x, p->cg, g->in[0], g->in[1], g->pb[0], g->pb[1], p->hp, p->wp,
+	regions(j, tid, 0, &r);
+	tr_conv_place(x, p->cg, g->in[0], g->in[1], g->pb[0], g->pb[1], p->hp, p->wp,
 	      r.xp);
 	taps(p, r.xp, p->cg, p->hp * p->wp, p->wp, 0, 0, r.ptr);
 	p->gemm->nn(p->mg, OH * p->wp, p->kk, j->w + gi * p->mg * p->kk, p->kk,
@@ -146,24 +153,25 @@ void tr_conv_shift_bwd(const struct conv_job *j, int64_t n, int64_t gi,
 	const struct tr_geom *g = &p->gm;
 	int64_t OH = g->out[0], OW = g->out[1], H = g->in[0], W = g->in[1];
 	int64_t kt = g->k[0] * g->k[1], c, ih;
+	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
 	const float *dy = j->dy + (n * p->m + gi * p->mg) * p->p;
 	struct regions r;
 
-	regions(j, tid, &r);
+	regions(j, tid, 1, &r);
+	/* dy zero-padded by (k - 1) d on the top and left, on pitch wq = wp */
+	tr_conv_place(dy, p->mg, OH, OW, ry, rx, p->hq, p->wq, r.dyq);
 	if (j->dw) {
 		const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
 
-		place(x, p->cg, H, W, g->pb[0], g->pb[1], p->hp, p->wp, r.xp);
-		place(dy, p->mg, OH, OW, 0, 0, OH, p->wp, r.yp);
+		/* dY' rows: from (ry, rx) on, OH * wp long, zero past OW */
+		tr_conv_place(x, p->cg, H, W, g->pb[0], g->pb[1], p->hp, p->wp, r.xp);
 		taps(p, r.xp, p->cg, p->hp * p->wp, p->wp, 0, 0, r.ptr);
-		p->gemm->nt(p->mg, p->kk, OH * p->wp, r.yp, OH * p->wp, r.ptr, dw,
-			    p->kk, 1);
+		p->gemm->nt(p->mg, p->kk, OH * p->wp, r.dyq + ry * p->wq + rx,
+			    p->hq * p->wq, r.ptr, dw, p->kk, 1);
 	}
 	if (j->dx) {
 		float *dx = j->dx + (n * p->c + gi * p->cg) * p->hw;
 
-		place(dy, p->mg, OH, OW, (g->k[0] - 1) * g->d[0],
-		      (g->k[1] - 1) * g->d[1], p->hq, p->wq, r.dyq);
 		taps(p, r.dyq, p->mg, p->hq * p->wq, p->wq, 1,
 		     g->pb[0] * p->wq + g->pb[1], r.ptr);
 		p->gemm->nn(p->cg, H * p->wq, p->mg * kt,

@@ -4,8 +4,9 @@
  * trainable initializer, BatchNormalization state, constant), the table
  * of trainable and state tensors, every shape for the largest batch, which
  * values need a gradient and which backward writes or adds to each one,
- * which views share their input's gradient buffer; then the memory plan
- * (tmem.c).  Also the engine's accessors and opr_train_free().
+ * which views share their input's gradient buffer, which
+ * BatchNormalizations write their activation's output; then the memory
+ * plan (tmem.c).  Also the engine's accessors and opr_train_free().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,43 @@ static void plan_grads(struct opr_train *t, char *reach, int *writers)
 	}
 }
 
+/*
+ * Fuses each BatchNormalization with the Relu or Clip that alone reads its
+ * output (not a graph output) into one forward pass; see tr_internal.h.
+ */
+static void fuse_bn_act(struct opr_train *t)
+{
+	const struct opr_graph *g = t->g;
+	int i, k, j;
+
+	for (i = 0; i < g->n_nodes; i++)
+		t->nodes[i].act = -1;
+	if (getenv("OPR_TRAIN_NO_FUSE"))
+		return;
+	for (i = 0; i < g->n_nodes; i++) {
+		const struct opr_node *n = &g->nodes[i];
+		int z, reader = -1, cnt = 0;
+
+		if (!t->nodes[i].op || n->op != OPR_OP_BATCHNORM || n->out[0] < 0)
+			continue;
+		z = n->out[0];
+		for (j = 0; j < g->n_nodes; j++)
+			for (k = 0; k < g->nodes[j].n_in; k++)
+				if (g->nodes[j].in[k] == z && !g->nodes[j].dead) {
+					reader = j;
+					cnt++;
+				}
+		if (cnt != 1 || opr_value_is_graph_output(g, z) || !t->nodes[reader].op ||
+		    (g->nodes[reader].op != OPR_OP_RELU &&
+		     g->nodes[reader].op != OPR_OP_CLIP) ||
+		    g->nodes[reader].out[0] < 0)
+			continue;
+		t->nodes[i].act = reader;
+		t->nodes[reader].fused = 1;
+		t->vals[z].nodata = 1;
+	}
+}
+
 int tr_setup(struct opr_train *t, int n, struct opr_err *err)
 {
 	const struct opr_value *gi = &t->g->values[t->in];
@@ -427,6 +465,7 @@ int opr_train_new(struct opr_graph *g, int batch, int threads, unsigned flags,
 	if (rc)
 		goto out_free;
 	plan_grads(t, need, writers);
+	fuse_bn_act(t);
 	if ((rc = tr_plan_memory(t, err)))
 		goto out_free;
 	if (getenv("OPR_TRAIN_PROFILE"))

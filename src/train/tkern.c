@@ -17,16 +17,26 @@
 
 #define BLK 4096		/* floats per float partial sum before double */
 
-TK_FN void tk_sum2(const float *x, int64_t n, float sh, double *s, double *s2)
+/* Folds the lanes into *d and clears them. */
+static inline void fold(float *a, double *d)
 {
-	double ds = 0, ds2 = 0;
-	int64_t b, i;
 	int l;
 
-	for (b = 0; b < n; b += BLK) {
-		float a[TK_LANES] = { 0 }, q[TK_LANES] = { 0 };
-		int64_t e = n - b < BLK ? n - b : BLK, v = e / TK_LANES * TK_LANES;
-		const float *p = x + b;
+	for (l = 0; l < TK_LANES; l++) {
+		*d += a[l];
+		a[l] = 0;
+	}
+}
+
+TK_FN void tk_sum2(const float *x, int64_t rows, int64_t n, int64_t ld,
+		   float sh, double *s, double *s2)
+{
+	float a[TK_LANES] = { 0 }, q[TK_LANES] = { 0 };
+	int64_t r, i, since = 0, v = n / TK_LANES * TK_LANES;
+	int l;
+
+	for (r = 0; r < rows; r++) {
+		const float *p = x + r * ld;
 
 		for (i = 0; i < v; i += TK_LANES)
 			for (l = 0; l < TK_LANES; l++) {
@@ -35,49 +45,45 @@ TK_FN void tk_sum2(const float *x, int64_t n, float sh, double *s, double *s2)
 				a[l] += d;
 				q[l] += d * d;
 			}
-		for (; i < e; i++) {
+		for (; i < n; i++) {
 			float d = p[i] - sh;
 
-			a[0] += d;
-			q[0] += d * d;
+			a[i % TK_LANES] += d;
+			q[i % TK_LANES] += d * d;
 		}
-		for (l = 0; l < TK_LANES; l++) {
-			ds += a[l];
-			ds2 += q[l];
+		if ((since += n) >= BLK || r == rows - 1) {
+			fold(a, s);
+			fold(q, s2);
+			since = 0;
 		}
 	}
-	*s += ds;
-	*s2 += ds2;
 }
 
-TK_FN void tk_dot2(const float *dy, const float *x, int64_t n, float mean,
-		   double *s, double *sx)
+TK_FN void tk_dot2(const float *dy, const float *x, int64_t rows, int64_t n,
+		   int64_t ld, float mean, double *s, double *sx)
 {
-	double ds = 0, dsx = 0;
-	int64_t b, i;
+	float a[TK_LANES] = { 0 }, q[TK_LANES] = { 0 };
+	int64_t r, i, since = 0, v = n / TK_LANES * TK_LANES;
 	int l;
 
-	for (b = 0; b < n; b += BLK) {
-		float a[TK_LANES] = { 0 }, q[TK_LANES] = { 0 };
-		int64_t e = n - b < BLK ? n - b : BLK, v = e / TK_LANES * TK_LANES;
-		const float *g = dy + b, *p = x + b;
+	for (r = 0; r < rows; r++) {
+		const float *g = dy + r * ld, *p = x + r * ld;
 
 		for (i = 0; i < v; i += TK_LANES)
 			for (l = 0; l < TK_LANES; l++) {
 				a[l] += g[i + l];
 				q[l] += g[i + l] * (p[i + l] - mean);
 			}
-		for (; i < e; i++) {
-			a[0] += g[i];
-			q[0] += g[i] * (p[i] - mean);
+		for (; i < n; i++) {
+			a[i % TK_LANES] += g[i];
+			q[i % TK_LANES] += g[i] * (p[i] - mean);
 		}
-		for (l = 0; l < TK_LANES; l++) {
-			ds += a[l];
-			dsx += q[l];
+		if ((since += n) >= BLK || r == rows - 1) {
+			fold(a, s);
+			fold(q, sx);
+			since = 0;
 		}
 	}
-	*s += ds;
-	*sx += dsx;
 }
 
 TK_FN double tk_sum(const float *x, int64_t n)
@@ -100,6 +106,36 @@ TK_FN double tk_sum(const float *x, int64_t n)
 			d += a[l];
 	}
 	return d;
+}
+
+TK_FN double tk_dot(const float *a, const float *b, int64_t n)
+{
+	double d = 0;
+	int64_t k, i;
+	int l;
+
+	for (k = 0; k < n; k += BLK) {
+		float s[TK_LANES] = { 0 };
+		int64_t e = n - k < BLK ? n - k : BLK, v = e / TK_LANES * TK_LANES;
+		const float *p = a + k, *q = b + k;
+
+		for (i = 0; i < v; i += TK_LANES)
+			for (l = 0; l < TK_LANES; l++)
+				s[l] += p[i + l] * q[i + l];
+		for (; i < e; i++)
+			s[0] += p[i] * q[i];
+		for (l = 0; l < TK_LANES; l++)
+			d += s[l];
+	}
+	return d;
+}
+
+TK_FN void tk_axpy(float *y, const float *x, int64_t n, float a)
+{
+	int64_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] += a * x[i];
 }
 
 TK_FN void tk_affine(const float *x, float *y, int64_t n, float a, float b,

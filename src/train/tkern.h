@@ -4,8 +4,9 @@
  * activations, residual Adds, gradient sums).  Plain C loops in one file
  * (tkern.c) built at -O3 with one clone per ISA (AVX-512, AVX2, baseline)
  * picked by the loader, so they vectorise without -m flags on the rest of
- * the build.  Sums are kept in TK_LANES independent float lanes and then
- * added in a fixed order, so a result does not depend on the clone.
+ * the build.  Sums are kept in TK_LANES independent float lanes, folded
+ * into double every few thousand elements in a fixed order, so a result
+ * does not depend on the clone.
  */
 #ifndef OPR_TKERN_H
 #define OPR_TKERN_H
@@ -14,15 +15,25 @@
 
 #define TK_LANES 16		/* partial sums per reduction */
 
-/* *s += sum (x[i] - sh), *s2 += sum (x[i] - sh)^2 (i < n). */
-void tk_sum2(const float *x, int64_t n, float sh, double *s, double *s2);
+/*
+ * Over rows r < rows of n elements, ld apart: *s += sum (x - sh),
+ * *s2 += sum (x - sh)^2.
+ */
+void tk_sum2(const float *x, int64_t rows, int64_t n, int64_t ld, float sh,
+	     double *s, double *s2);
 
-/* *s += sum dy[i], *sx += sum dy[i] * (x[i] - mean). */
-void tk_dot2(const float *dy, const float *x, int64_t n, float mean,
-	     double *s, double *sx);
+/* The same rows: *s += sum dy, *sx += sum dy * (x - mean). */
+void tk_dot2(const float *dy, const float *x, int64_t rows, int64_t n,
+	     int64_t ld, float mean, double *s, double *sx);
 
 /* Sum of x[0..n). */
 double tk_sum(const float *x, int64_t n);
+
+/* sum a[i] * b[i] over i < n. */
+double tk_dot(const float *a, const float *b, int64_t n);
+
+/* y[i] += a * x[i] (i < n). */
+void tk_axpy(float *y, const float *x, int64_t n, float a);
 
 /* y[i] = min(max(x[i] * a + b, lo), hi). */
 void tk_affine(const float *x, float *y, int64_t n, float a, float b,

@@ -145,7 +145,8 @@ static void lifetimes(struct opr_train *t)
 			if (v < 0)
 				continue;
 			r = &t->vals[droot(t, v)];
-			widen(&r->d0, &r->d1, f);
+			if (!t->vals[v].nodata)
+				widen(&r->d0, &r->d1, f);
 			if (tn->bwd && ((k == 0 && (tn->op->flags & TR_F_KEEP_IN0)) ||
 					(k == 1 && (tn->op->flags & TR_F_KEEP_IN1))))
 				widen(&r->d0, &r->d1, b);
@@ -161,7 +162,11 @@ static void lifetimes(struct opr_train *t)
 			if (v < 0)
 				continue;
 			r = &t->vals[droot(t, v)];
-			widen(&r->d0, &r->d1, f);
+			if (!t->vals[v].nodata)
+				widen(&r->d0, &r->d1, f);
+			if (k == 0 && tn->act >= 0)	/* written here */
+				widen(&t->vals[droot(t, t->g->nodes[tn->act].out[0])].d0,
+				      &t->vals[droot(t, t->g->nodes[tn->act].out[0])].d1, f);
 			if (k == 0 && tn->bwd && (tn->op->flags & TR_F_KEEP_OUT))
 				widen(&r->d0, &r->d1, b);
 			if (tn->bwd && t->vals[v].need_grad) {

@@ -12,6 +12,11 @@
  * so no gradient buffer is ever cleared.  A gradient that is NULL (an
  * output nothing downstream differentiates) counts as zeros.
  *
+ * Fusion (tgraph.c): a BatchNormalization whose output only a Relu or
+ * Clip reads writes that node's output, clamped; the activation's
+ * forward is skipped and its backward, which reads its output, is not
+ * changed.
+ *
  * Memory (tmem.c): every activation, gradient and saved statistic of a
  * step gets a slot in one workspace for its lifetime, measured in steps:
  * forward of node i at 1 + i, the seed at N + 1, backward of node i at
@@ -58,6 +63,9 @@ struct tr_val {
 	int tensor;			/* index in t->tensors, -1 */
 	int tkind;			/* enum opr_train_kind of a trainable
 					   or state initializer, else -1 */
+	int nodata;			/* never written nor read (the output
+					   of a BatchNormalization fused with
+					   its activation): no bytes */
 	int d0, d1;			/* data lifetime in steps, d0 < 0: none */
 	int g0, g1;			/* gradient lifetime, g0 < 0: none */
 	size_t doff, goff;		/* slot offsets in the workspace (floats) */
@@ -103,6 +111,11 @@ struct tr_node {
 	float *saved;			/* those floats (workspace slot) */
 	size_t soff;			/* its offset in the workspace */
 	int bwd;			/* 1: runs in the backward pass */
+	float lo, hi;			/* Relu / Clip: the clamp */
+	int act;			/* BatchNormalization: the Relu / Clip
+					   node whose output its forward
+					   writes (clamped), or -1 */
+	int fused;			/* forward done by another node's */
 	unsigned char *acc;		/* per input: 1 add to the gradient,
 					   0 write it */
 };

@@ -33,6 +33,12 @@
  * Threads: the runtime's pool (src/runtime/pool.c); work is split over
  * images or channels in a way that depends on the thread count only, so
  * the same inputs and thread count give bit-identical results.
+ *
+ * Environment switches, for tests and measurements: OPR_RT_ISA=generic
+ * (portable kernels), OPR_TRAIN_NO_SHIFT (im2col for every conv),
+ * OPR_TRAIN_NO_FUSE (no BatchNormalization + Relu/Clip fusion),
+ * OPR_TRAIN_PROFILE=1 (time per op type and direction, printed to stderr
+ * by opr_train_free()).
  */
 #ifndef OPR_TRAIN_H
 #define OPR_TRAIN_H

@@ -12,9 +12,10 @@ deps set does not have: grouped conv with 3 groups, ConvTranspose, an
 opset-10 graph (Split and Pad attributes, Slice inputs), an even Split
 without sizes, Resize with sizes, element-wise constants (Add of a
 [1,C,1,1] tensor, PRelu), Sigmoid and Clip activations, Gemm with a scalar
-bias, and a chain of unpadded 1x1 convs ending in a MatMul without bias
-(folding into a Conv bias and into a MatMul turned Gemm), and Sigmoid and
-HardSigmoid before unpadded convs (masked channels hold 0.5, folded).
+bias, a Concat with a constant input, a chain of unpadded 1x1 convs ending
+in a MatMul without bias (folding into a Conv bias and into a MatMul turned
+Gemm), and Sigmoid and HardSigmoid before unpadded convs (masked channels
+hold 0.5, folded), and two Pads sharing their pads constant.
 
 Needs Debian's python3-onnx and numpy (the pyenv python3 on PATH has none).
 """
@@ -175,7 +176,29 @@ def sigmoid_fold(m):
     return m.conv("c2", hs, 5, 2, pad=0), ["N", 2, 4, 4]
 
 
+def concat_const(m):
+    """Concat of a conv's output and a constant [2,3,4,4] block (batch 2),
+    then a 1x1 conv: constant channels are cut with the rest."""
+    m.inputs[0] = helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                [2, 3, 4, 4])
+    r0 = m.op("Relu", "r0", [m.bn("b0", m.conv("c0", "x", 3, 4), 4)])
+    cat = m.op("Concat", "cat", [r0, m.weight("cat_k", [2, 3, 4, 4])], axis=1)
+    return m.conv("c1", cat, 7, 2, pad=0), [2, 2, 4, 4]
+
+
+def shared_pads(m):
+    """Two channel Pads that share one pads constant: pruning the padded
+    channels of one must not change the other's."""
+    pads = m.const("pads", [0, 2, 0, 0, 0, 2, 0, 0])
+    pa = m.op("Pad", "pa", [m.conv("ca", "x", 3, 4), pads])
+    pb = m.op("Pad", "pb", [m.conv("cb", "x", 3, 4), pads])
+    return m.op("Add", "add", [m.conv("da", pa, 8, 2),
+                               m.conv("db", pb, 8, 2)]), ["N", 2, 4, 4]
+
+
 EXTRA = {
+    "shared_pads": (shared_pads, 4, 13),
+    "concat_const": (concat_const, 4, 13),
     "sigmoid_fold": (sigmoid_fold, 4, 13),
     "grouped3": (grouped3, 4, 13),
     "convt": (convt, 4, 13),

@@ -149,9 +149,10 @@ int group_foldable(const struct opr_graph *g, const struct opr_deps *d, int gi)
 		const struct opr_node *n;
 		const struct opr_attr *a;
 
-		if (m->role == OPR_ROLE_PASS &&
+		if ((m->role == OPR_ROLE_PASS || m->role == OPR_ROLE_PARAM) &&
 		    g->nodes[m->node].op == OPR_OP_CONCAT)
-			return 0;	/* concat over H or W: not one constant */
+			return 0;	/* concat over H or W, or of a constant
+					   tensor: not one constant per channel */
 		if (m->role != OPR_ROLE_IN)
 			continue;
 		n = &g->nodes[m->node];

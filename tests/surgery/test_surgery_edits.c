@@ -12,6 +12,8 @@
  *   opset10      Split sizes and Pad amounts as attributes, Slice inputs
  *   shuffle      the channel-shuffle Reshapes change their free dim only
  *   fold_chain   a folded constant turns the MatMul into a Gemm with a C
+ *   shared_pads  a pads constant two Pads share is cloned for the one
+ *                that changes
  *   shufflenet   a Slice end shared with the next Slice's start stays
  *                shared after the surgery
  */
@@ -286,6 +288,22 @@ static void t_fold_chain(const char *dir)
 	CHECK(found);
 }
 
+static void t_shared_pads(const char *dir)
+{
+	struct opr_prune_stats st;
+	int64_t v[16];
+	struct tm t;
+
+	if (load(dir, "shared_pads", &t))
+		return;
+	CHECK(!sel(&t, "pa", OPR_ROLE_PADDED, 0) && !sel(&t, "pa", OPR_ROLE_PADDED, 7));
+	CHECK(!prune(&t, &st));
+	CHECK(ints_in(t.g, "pa", 1, v) == 8 && v[1] == 1 && v[5] == 1);
+	CHECK(ints_in(t.g, "pb", 1, v) == 8 && v[1] == 2 && v[5] == 2);
+	CHECK(st.cloned == 1);
+	unload(&t);
+}
+
 static void t_shufflenet(const char *dir)
 {
 	const char *a = "/stage2/stage2.1/Slice", *b = "/stage2/stage2.1/Slice_1";
@@ -304,6 +322,7 @@ static void t_shufflenet(const char *dir)
 	i = node_of(t.g, a);
 	j = node_of(t.g, b);
 	CHECK(i >= 0 && j >= 0 && t.g->nodes[i].in[2] == t.g->nodes[j].in[1]);
+	CHECK(st.cloned == 0);
 	unload(&t);
 }
 
@@ -321,6 +340,7 @@ int main(int argc, char **argv)
 	t_opset10(argv[1]);
 	t_shuffle(argv[1]);
 	t_fold_chain(argv[1]);
+	t_shared_pads(argv[1]);
 	t_shufflenet(argc > 2 ? argv[2] : NULL);
 	printf("%d checks, %d failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;

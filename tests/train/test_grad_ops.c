@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "tcheck.h"
+#include "train/tgemm.h"
 
 #define S(...) ((const char *const[]){ __VA_ARGS__ })
 #define D(...) ((const int64_t[]){ __VA_ARGS__ })
@@ -507,6 +508,9 @@ static void test_mini_resnet(void)
 
 int main(void)
 {
+	printf("kernels: %s; %s%s\n", tr_gemm()->name,
+	       getenv("OPR_TRAIN_NO_SHIFT") ? "im2col for every conv" : "shifted convs",
+	       getenv("OPR_TRAIN_NO_FUSE") ? ", no fusion" : "");
 	test_conv();
 	test_bn();
 	test_act();

@@ -1,12 +1,14 @@
 /*
  * train_bench.c - training throughput of the engine: images per second of
  * opr_train_step() (forward, softmax cross-entropy, backward; no update)
- * on random inputs and labels, median of the timed rounds after warm-up.
+ * on random inputs and labels, median of the timed rounds after warm-up,
+ * in wall time and per CPU-second of the process (which, at one thread,
+ * other work on the machine hardly changes).
  * bench/train_speed.sh runs it next to PyTorch.
  *
  * Usage: train_bench MODEL BATCH THREADS [ROUNDS [STEPS]]
  * Prints "train MODEL batch B threads T: X img/s (median of R rounds of S
- * steps; min Y, max Z)".
+ * steps; min Y, max Z; C img per CPU-second; ...)".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +18,11 @@
 #include "onnx_prune.h"
 #include "train/train.h"
 
-static double now_s(void)
+static double clock_s(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -38,7 +40,7 @@ int main(int argc, char **argv)
 	struct opr_err err;
 	int batch, threads, rounds = 5, steps = 3, r, s, i, *lab;
 	const struct opr_value *in;
-	double *ips;
+	double *ips, *cps;
 	int64_t m = 1;
 	unsigned seed = 1;
 	float *x, loss;
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
 	x = malloc((size_t)m * sizeof(float));
 	lab = malloc((size_t)batch * sizeof(int));
 	ips = malloc((size_t)rounds * sizeof(double));
+	cps = malloc((size_t)rounds * sizeof(double));
 	for (i = 0; i < m; i++) {
 		seed = seed * 1664525u + 1013904223u;
 		x[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
@@ -79,22 +82,28 @@ int main(int argc, char **argv)
 	for (s = 0; s < 2; s++)		/* warm-up */
 		opr_train_step(t, x, lab, batch, &loss, &err);
 	for (r = 0; r < rounds; r++) {
-		double t0 = now_s();
+		double t0 = clock_s(CLOCK_MONOTONIC);
+		double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 
 		for (s = 0; s < steps; s++)
 			if (opr_train_step(t, x, lab, batch, &loss, &err)) {
 				fprintf(stderr, "train_bench: %s\n", err.msg);
 				return 3;
 			}
-		ips[r] = batch * steps / (now_s() - t0);
+		ips[r] = batch * steps / (clock_s(CLOCK_MONOTONIC) - t0);
+		cps[r] = batch * steps / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
 	}
 	qsort(ips, (size_t)rounds, sizeof(double), cmp_d);
+	qsort(cps, (size_t)rounds, sizeof(double), cmp_d);
 	printf("train %s batch %d threads %d: %.1f img/s (median of %d rounds of "
-	       "%d steps; min %.1f, max %.1f; workspace %.0f MiB)\n",
+	       "%d steps; min %.1f, max %.1f; %.1f img per CPU-second; "
+	       "workspace %.0f MiB)\n",
 	       strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1], batch,
 	       opr_train_threads(t), ips[rounds / 2], rounds, steps, ips[0],
-	       ips[rounds - 1], opr_train_workspace_bytes(t) / 1048576.0);
+	       ips[rounds - 1], cps[rounds / 2],
+	       opr_train_workspace_bytes(t) / 1048576.0);
 	free(ips);
+	free(cps);
 	free(lab);
 	free(x);
 	opr_train_free(t);
