@@ -362,6 +362,11 @@ static int check_budget(const struct cli_args *a, struct opr_err *err)
 				"--target-flops F" TRY_HELP, needs->name);
 	if (!given || needs)
 		return OPR_OK;
+	/* only --exclude given: a pass such as fc3sigma may read it alone */
+	for (i = 0; i < a->n_passes; i++)
+		if ((a->passes[i]->flags & OPR_PASS_EXCLUDE) && a->ratio < 0 &&
+		    a->target_flops <= 0 && !a->round_to)
+			return OPR_OK;
 	known[0] = '\0';
 	for (i = 0; i < n; i++)
 		if ((t[i].flags & OPR_PASS_BUDGET) &&

@@ -60,6 +60,25 @@ static int split_exclude(const struct cli_args *a, char **buf,
 	return OPR_OK;
 }
 
+/* OPR_EUSAGE when a name of --exclude names no node of g. */
+static int check_exclude(const struct opr_graph *g, const char **names, int n,
+			 struct opr_err *err)
+{
+	int i, k;
+
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < g->n_nodes; i++)
+			if (!g->nodes[i].dead && g->nodes[i].name &&
+			    strcmp(g->nodes[i].name, names[k]) == 0)
+				break;
+		if (i == g->n_nodes)
+			return opr_errf(err, OPR_EUSAGE, "--exclude: no node named "
+					"'%s' in %s", names[k], g->path ? g->path :
+					"the model");
+	}
+	return OPR_OK;
+}
+
 /*
  * Runs a's passes over g with their options (target MACs relative to
  * base_macs) and report sink rep.  A pass's own error keeps its code; a
@@ -87,6 +106,8 @@ static int run_passes(struct opr_graph *g, const struct cli_args *a,
 	if ((rc = split_exclude(a, &buf, &names, &po.n_exclude, err)))
 		goto out;
 	po.exclude = names;
+	if ((rc = check_exclude(g, names, po.n_exclude, err)))
+		goto out;
 	for (i = 0; i < a->n_passes; i++) {
 		const struct opr_pass *p = a->passes[i];
 

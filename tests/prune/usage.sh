@@ -44,6 +44,12 @@ run "$bin" "$model" out.onnx --passes l1 --ratio 0.3 --exclude no_such_node
 want_usage_error
 want_err "no node named 'no_such_node'"
 
+# fc3sigma reads --exclude without a budget; an unknown name is still an
+# error there (checked once for every pass, after import).
+run "$bin" "$model" out.onnx --passes fc3sigma --exclude no_such_node
+want_usage_error
+want_err "no node named 'no_such_node'"
+
 # An unreachable target is bad input (exit 2), not a crash.
 run "$bin" "$model" out.onnx --passes l1 --target-flops 0.0001
 want_rc 2
