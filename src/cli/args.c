@@ -26,22 +26,36 @@ static const struct {
 	{ "--groups", 0, 1u << CLI_INFO },
 	{ "--json", 0, 1u << CLI_INFO },
 	{ "--json", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },	/* --json FILE */
-	{ "--batch", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },
-	{ "--threads", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },
+	{ "--batch", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) | (1u << CLI_FINETUNE) },
+	{ "--threads", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) |
+	  (1u << CLI_FINETUNE) },
 	{ "--reps", 1, 1u << CLI_BENCH },
-	{ "--data", 1, 1u << CLI_EVAL },
-	{ "--mean", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) },
-	{ "--std", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) },
-	{ "--limit", 1, 1u << CLI_EVAL },
+	{ "--data", 1, (1u << CLI_EVAL) | (1u << CLI_FINETUNE) },
+	{ "--mean", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) | (1u << CLI_FINETUNE) },
+	{ "--std", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) | (1u << CLI_FINETUNE) },
+	{ "--limit", 1, (1u << CLI_EVAL) | (1u << CLI_FINETUNE) },
 	{ "--ratio", 1, 1u << CLI_PRUNE },
 	{ "--target-flops", 1, 1u << CLI_PRUNE },
 	{ "--round-to", 1, 1u << CLI_PRUNE },
 	{ "--exclude", 1, 1u << CLI_PRUNE },
-	{ "--seed", 1, 1u << CLI_PRUNE },
+	{ "--seed", 1, (1u << CLI_PRUNE) | (1u << CLI_FINETUNE) },
 	{ "--k", 1, 1u << CLI_PRUNE },
 	{ "--fc-variant", 1, 1u << CLI_PRUNE },
 	{ "--sparse-initializers", 0, 1u << CLI_PRUNE },
 	{ "--sparse-constants", 0, 1u << CLI_PRUNE },
+	{ "--epochs", 1, 1u << CLI_FINETUNE },
+	{ "--lr", 1, 1u << CLI_FINETUNE },
+	{ "--wd", 1, 1u << CLI_FINETUNE },
+	{ "--val-split", 1, 1u << CLI_FINETUNE },
+	{ "--distill", 0, 1u << CLI_FINETUNE },
+	{ "--teacher", 1, 1u << CLI_FINETUNE },
+	{ "--temperature", 1, 1u << CLI_FINETUNE },
+	{ "--alpha", 1, 1u << CLI_FINETUNE },
+	{ "--bn-recal", 1, 1u << CLI_FINETUNE },
+	{ "--log", 1, 1u << CLI_FINETUNE },
+	{ "--log-every", 1, 1u << CLI_FINETUNE },
+	{ "--test-data", 1, 1u << CLI_FINETUNE },
+	{ "--no-augment", 0, 1u << CLI_FINETUNE },
 	{ "--help", 0, ~0u },
 	{ "--version", 0, ~0u },
 };
@@ -51,13 +65,16 @@ static const struct {
 	"--target-flops, --round-to, --exclude, --seed, --groups, --json, " \
 	"--batch, --threads, --reps, --data, --mean, --std, --limit, " \
 	"--k, --fc-variant, --sparse-initializers, --sparse-constants, " \
+	"--epochs, --lr, --wd, --val-split, --distill, --teacher, " \
+	"--temperature, --alpha, --bn-recal, --log, --log-every, " \
+	"--test-data, --no-augment, " \
 	"-h/--help, --version"
-#define KNOWN_COMMANDS "info, prune, bench, eval, help, version (or IN.onnx OUT.onnx to prune)"
+#define KNOWN_COMMANDS "info, prune, bench, eval, finetune, help, version (or IN.onnx OUT.onnx to prune)"
 #define TRY_HELP " (see onnx-prune --help)"
 
 static const char *const cmd_names[] = {
 	[CLI_PRUNE] = "prune", [CLI_INFO] = "info", [CLI_BENCH] = "bench",
-	[CLI_EVAL] = "eval",
+	[CLI_EVAL] = "eval", [CLI_FINETUNE] = "finetune",
 	[CLI_HELP] = "help", [CLI_VERSION] = "version",
 };
 
@@ -79,6 +96,11 @@ void cli_print_help(FILE *f)
 		"  onnx-prune bench MODEL.onnx [--batch N] [--threads T] [--reps R] [--json F]\n"
 		"  onnx-prune eval MODEL.onnx --data KIND:PATH [--mean M] [--std S] [--batch N]\n"
 		"             [--threads T] [--limit N] [--json F|-]\n"
+		"  onnx-prune finetune IN.onnx OUT.onnx --data KIND:PATH --epochs N [--lr 0.01]\n"
+		"             [--batch 128] [--wd 5e-4] [--val-split F] [--seed S] [--threads T]\n"
+		"             [--distill | --teacher T.onnx] [--temperature 4] [--alpha 0.9]\n"
+		"             [--bn-recal B] [--log F.jsonl] [--log-every N] [--test-data KIND:PATH]\n"
+		"             [--no-augment] [--limit N] [--mean M] [--std S]\n"
 		"  onnx-prune --help | --version\n"
 		"\n"
 		"Commands:\n"
@@ -92,6 +114,10 @@ void cli_print_help(FILE *f)
 		"  eval      run MODEL on the test split of a data set: top-1, top-5,\n"
 		"            mean cross-entropy loss, images/s (a progress bar on a\n"
 		"            terminal)\n"
+		"  finetune  SGD on the training split of --data (Nesterov 0.9, cosine\n"
+		"            from --lr to 0 per step, crop (pad 4) + flip), optionally\n"
+		"            after BN recalibration and with distillation; a line per\n"
+		"            epoch, Ctrl-C writes the model so far (exit 0)\n"
 		"  help      this text\n"
 		"  version   the version\n"
 		"\n"
@@ -141,6 +167,29 @@ void cli_print_help(FILE *f)
 		"  --limit N          (eval) only the first N test images\n"
 		"  --json FILE|-      (eval) also write the results as JSON (- : stdout,\n"
 		"                     instead of the text)\n"
+		"  --epochs N         (finetune) epochs over the training split; 0 with\n"
+		"                     --bn-recal: recalibration only\n"
+		"  --lr LR            (finetune) base learning rate (default 0.01)\n"
+		"  --batch N          (finetune) images per step (default 128)\n"
+		"  --wd WD            (finetune) weight decay (default 5e-4)\n"
+		"  --val-split F      (finetune) hold out F of the training images and\n"
+		"                     report their loss and top-1 every epoch\n"
+		"  --seed S           (finetune) order, augmentation and split (default 0)\n"
+		"  --distill          (finetune) distil from IN itself (the unpruned\n"
+		"                     model when IN is the model being pruned); loss\n"
+		"                     (1 - alpha) CE + alpha T^2 KL\n"
+		"  --teacher T.onnx   (finetune) distil from T.onnx instead (implies\n"
+		"                     --distill)\n"
+		"  --temperature T    (finetune) distillation temperature (default 4)\n"
+		"  --alpha A          (finetune) distillation weight in [0, 1] (default 0.9)\n"
+		"  --bn-recal B       (finetune) first re-estimate BN statistics from B\n"
+		"                     training batches (cumulative average)\n"
+		"  --log FILE         (finetune) JSON-lines log of steps and epochs\n"
+		"  --log-every N      (finetune) a step record every N steps (default 10)\n"
+		"  --test-data K:P    (finetune) report top-1 on this test split before\n"
+		"                     and after\n"
+		"  --no-augment       (finetune) no random crop and flip\n"
+		"  --limit N          (finetune) train on the first N training images\n"
 		"  -h, --help         this text\n"
 		"  --version          print the version\n"
 		"\n"
@@ -411,6 +460,91 @@ static int parse_fc_option(const char *name, const char *val,
 	return OPR_OK;
 }
 
+/* A real option value in [lo, hi] (hi_open: below hi) into *out. */
+static int parse_range(const char *name, const char *val, double lo,
+		       double hi, int hi_open, double *out, struct opr_err *err)
+{
+	char want[96];
+	double v;
+	int rc;
+
+	snprintf(want, sizeof(want), "a number in [%g, %g%s", lo, hi,
+		 hi_open ? ")" : "]");
+	if ((rc = parse_real(name, val, want, &v, err)))
+		return rc;
+	if (!(v >= lo && (hi_open ? v < hi : v <= hi)))
+		return opr_errf(err, OPR_EUSAGE, "%s '%s': want %s", name, val,
+				want);
+	*out = v;
+	return OPR_OK;
+}
+
+/* The options of finetune only into a. */
+static int parse_ft_option(const char *name, const char *val,
+			   struct cli_args *a, struct opr_err *err)
+{
+	if (strcmp(name, "--epochs") == 0) {
+		if (strcmp(val, "0") == 0) {
+			a->epochs = 0;
+			return OPR_OK;
+		}
+		return parse_count(name, val, 1000000, &a->epochs, err);
+	}
+	if (strcmp(name, "--lr") == 0)
+		return parse_range(name, val, 1e-12, 100.0, 0, &a->lr, err);
+	if (strcmp(name, "--wd") == 0)
+		return parse_range(name, val, 0.0, 1.0, 0, &a->wd, err);
+	if (strcmp(name, "--val-split") == 0)
+		return parse_range(name, val, 0.0, 1.0, 1, &a->val_split, err);
+	if (strcmp(name, "--temperature") == 0)
+		return parse_range(name, val, 1e-3, 1000.0, 0, &a->temperature,
+				   err);
+	if (strcmp(name, "--alpha") == 0)
+		return parse_range(name, val, 0.0, 1.0, 0, &a->alpha, err);
+	if (strcmp(name, "--bn-recal") == 0)
+		return parse_count(name, val, 1 << 30, &a->bn_recal, err);
+	if (strcmp(name, "--log-every") == 0)
+		return parse_count(name, val, 1 << 30, &a->log_every, err);
+	if (strcmp(name, "--distill") == 0) {
+		a->distill = 1;
+	} else if (strcmp(name, "--no-augment") == 0) {
+		a->no_augment = 1;
+	} else if (strcmp(name, "--teacher") == 0 || strcmp(name, "--log") == 0) {
+		if (!*val)
+			return opr_errf(err, OPR_EUSAGE, "%s needs a file name",
+					name);
+		if (name[2] == 't') {
+			a->teacher = val;
+			a->distill = 1;
+		} else {
+			a->log = val;
+		}
+	} else if (strcmp(name, "--test-data") == 0) {
+		const char *c = strchr(val, ':');
+
+		if (!c || c == val || !c[1])
+			return opr_errf(err, OPR_EUSAGE, "--test-data '%s': want "
+					"KIND:PATH", val);
+		a->test_data = val;
+	}
+	return OPR_OK;
+}
+
+/* What finetune needs: --data, and --epochs (0 only with --bn-recal). */
+static int check_finetune(const struct cli_args *a, struct opr_err *err)
+{
+	if (!a->data)
+		return opr_errf(err, OPR_EUSAGE, "finetune: --data KIND:PATH is "
+				"required" TRY_HELP);
+	if (a->epochs < 0)
+		return opr_errf(err, OPR_EUSAGE, "finetune: --epochs N is "
+				"required" TRY_HELP);
+	if (a->epochs == 0 && a->bn_recal == 0)
+		return opr_errf(err, OPR_EUSAGE, "finetune: --epochs 0 needs "
+				"--bn-recal B (nothing to do otherwise)");
+	return OPR_OK;
+}
+
 /* Resolves the comma-separated pass list s into a->passes. */
 static int parse_passes(const char *s, struct cli_args *a, struct opr_err *err)
 {
@@ -447,7 +581,8 @@ static int parse_passes(const char *s, struct cli_args *a, struct opr_err *err)
  * Handles option argv[*i] (with its value, advancing *i); *seen collects
  * the bit of each option given.  Returns OPR_OK or OPR_EUSAGE.
  */
-static int parse_option(int argc, char **argv, int *i, unsigned *seen,
+static int parse_option(int argc, char **argv, int *i,
+			unsigned long long *seen,
 			struct cli_args *a, struct opr_err *err)
 {
 	const char *arg = argv[*i], *eq = strchr(arg, '='), *val = NULL;
@@ -475,7 +610,7 @@ static int parse_option(int argc, char **argv, int *i, unsigned *seen,
 			return opr_errf(err, OPR_EUSAGE, "option %s needs a value" TRY_HELP,
 					options[o].name);
 	}
-	*seen |= 1u << o;
+	*seen |= 1ull << o;
 	if (strcmp(options[o].name, "--passes") == 0)
 		rc = parse_passes(val, a, err);
 	else if (strcmp(options[o].name, "--report") == 0)
@@ -494,6 +629,10 @@ static int parse_option(int argc, char **argv, int *i, unsigned *seen,
 		rc = parse_count("--threads", val, 256, &a->threads, err);
 	else if (strcmp(options[o].name, "--reps") == 0)
 		rc = parse_count("--reps", val, 1000000, &a->reps, err);
+	else if (options[o].cmds == (1u << CLI_FINETUNE))
+		rc = parse_ft_option(options[o].name, val, a, err);
+	else if (strcmp(options[o].name, "--seed") == 0)
+		rc = parse_seed(val, a, err);
 	else if (is_fc_option(options[o].name))
 		rc = parse_fc_option(options[o].name, val, a, err);
 	else if (options[o].cmds == (1u << CLI_PRUNE))
@@ -533,7 +672,7 @@ static int parse_positional(char **pos, int n, struct cli_args *a,
 					pos[0], KNOWN_COMMANDS);
 		}
 	}
-	want = a->cmd == CLI_PRUNE ? 2 :
+	want = a->cmd == CLI_PRUNE || a->cmd == CLI_FINETUNE ? 2 :
 	       a->cmd == CLI_INFO || a->cmd == CLI_BENCH ||
 	       a->cmd == CLI_EVAL ? 1 : 0;
 	if (n - first > want)
@@ -558,12 +697,18 @@ static int parse_positional(char **pos, int n, struct cli_args *a,
 int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 {
 	char *pos[4];
-	unsigned seen = 0;
+	unsigned long long seen = 0;
 	int i, n = 0, rc, opts_done = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->ratio = -1;
 	a->batch = 1;
+	a->epochs = -1;
+	a->lr = 0.01;
+	a->wd = 5e-4;
+	a->temperature = 4.0;
+	a->alpha = 0.9;
+	a->log_every = 10;
 	a->reps = 20;
 	for (i = 1; i < argc; i++) {
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
@@ -578,20 +723,24 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 					argv[i]);
 		}
 	}
-	if (seen & (1u << find_option("--help", 6))) {
+	if (seen & (1ull << find_option("--help", 6))) {
 		a->cmd = CLI_HELP;
 		return OPR_OK;
 	}
-	if (seen & (1u << find_option("--version", 9))) {
+	if (seen & (1ull << find_option("--version", 9))) {
 		a->cmd = CLI_VERSION;
 		return OPR_OK;
 	}
 	if ((rc = parse_positional(pos, n, a, err)))
 		return rc;
-	if (a->cmd == CLI_EVAL && !(seen & (1u << find_option("--batch", 7))))
+	if (a->cmd == CLI_EVAL && !(seen & (1ull << find_option("--batch", 7))))
 		a->batch = 64;	/* eval's default batch */
+	if (a->cmd == CLI_FINETUNE && !(seen & (1ull << find_option("--batch", 7))))
+		a->batch = 128;	/* finetune's default batch */
+	if (a->cmd == CLI_FINETUNE)
+		return check_finetune(a, err);
 	for (i = 0; i < N_OPTIONS; i++)
-		if ((seen & (1u << i)) && !(options[i].cmds & (1u << a->cmd)))
+		if ((seen & (1ull << i)) && !(options[i].cmds & (1u << a->cmd)))
 			return opr_errf(err, OPR_EUSAGE,
 					"option %s does not apply to '%s'" TRY_HELP,
 					options[i].name, cmd_names[a->cmd]);

@@ -23,6 +23,7 @@ enum cli_cmd {
 	CLI_INFO,		/* onnx-prune info MODEL [--json] [--groups] */
 	CLI_BENCH,		/* onnx-prune bench MODEL [--batch N] ... */
 	CLI_EVAL,		/* onnx-prune eval MODEL --data KIND:PATH ... */
+	CLI_FINETUNE,		/* onnx-prune finetune IN OUT --data ... */
 	CLI_HELP,		/* onnx-prune --help */
 	CLI_VERSION		/* onnx-prune --version */
 };
@@ -58,6 +59,20 @@ struct cli_args {
 	int sparse_initializers;	/* enum opr_sparse_form: 1 for
 					   --sparse-initializers, 2 for
 					   --sparse-constants (prune) */
+	/* finetune (cmd_finetune.c); -1 / NULL / 0 when not given */
+	int epochs;			/* --epochs N (>= 0), -1 when not given */
+	double lr;			/* --lr (default 0.01) */
+	double wd;			/* --wd (default 5e-4) */
+	double val_split;		/* --val-split F in [0, 1) (default 0) */
+	int distill;			/* --distill or --teacher given */
+	const char *teacher;		/* --teacher T.onnx, or NULL (IN) */
+	double temperature;		/* --temperature (default 4) */
+	double alpha;			/* --alpha (default 0.9) */
+	int bn_recal;			/* --bn-recal B (0: none) */
+	const char *log;		/* --log FILE.jsonl, or NULL */
+	int log_every;			/* --log-every N (default 10) */
+	const char *test_data;		/* --test-data KIND:PATH, or NULL */
+	int no_augment;			/* --no-augment given */
 };
 
 /*
@@ -108,6 +123,52 @@ int cli_cmd_bench(const struct cli_args *a, struct opr_err *err);
  * to a->json_out, "-" for stdout).  Returns an enum opr_status.
  */
 int cli_cmd_eval(const struct cli_args *a, struct opr_err *err);
+
+/*
+ * `onnx-prune finetune IN OUT --data KIND:PATH --epochs N ...`: fine-tunes
+ * IN on the training split (src/train/finetune.h), prints a line per epoch
+ * and, with --test-data, the top-1 before and after, and writes OUT through
+ * a temporary file.  Ctrl-C stops after the current step and writes the
+ * model trained so far (exit 0).  Returns an enum opr_status.
+ */
+int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err);
+
+struct opr_dataset;
+struct opr_preprocess;
+
+/*
+ * cmd_eval.c, shared with finetune: opens split (enum opr_split) of the
+ * data set spec for the model model (a name for messages) with input
+ * c x h x w (PNG folders at h x w) and checks that the images fit.  On
+ * success *ds owns the set.
+ */
+int cli_open_data(const char *spec, int split, const char *model, int c,
+		  int h, int w, struct opr_dataset **ds, struct opr_err *err);
+
+/* What cli_eval_graph() measured. */
+struct cli_eval_sum {
+	long n;			/* images evaluated */
+	long top1;		/* images ranked first */
+	double loss;		/* mean cross-entropy */
+	int c, h, w;		/* the model's input */
+};
+
+/*
+ * cmd_eval.c, shared with finetune: the model's image input (static C, H,
+ * W) into s->c, s->h, s->w; OPR_EUNSUPPORTED / OPR_ESHAPE otherwise.
+ */
+int cli_eval_input(const struct opr_graph *g, struct cli_eval_sum *s,
+		   struct opr_err *err);
+
+/*
+ * cmd_eval.c, shared with finetune: runs g (named model in messages) with
+ * the runtime on the first limit (0: all) images of ds, normalised with
+ * pre, in batches of batch on threads threads, into *s.
+ */
+int cli_eval_graph(const struct opr_graph *g, const char *model,
+		   const struct opr_dataset *ds, const struct opr_preprocess *pre,
+		   int batch, int threads, long limit, struct cli_eval_sum *s,
+		   struct opr_err *err);
 
 struct opr_report;
 

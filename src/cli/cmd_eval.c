@@ -84,29 +84,35 @@ static int find_io(const struct opr_graph *g, struct eval_model *m,
 	return OPR_OK;
 }
 
-/* Opens the test split (PNG at the model's size) and checks it fits. */
-static int open_data(const struct cli_args *a, const struct eval_model *m,
-		     struct opr_dataset **ds, struct opr_err *err)
+int cli_open_data(const char *spec, int split, const char *model, int c,
+		  int h, int w, struct opr_dataset **ds, struct opr_err *err)
 {
-	int png = strncmp(a->data, "png:", 4) == 0, rc;
+	int png = strncmp(spec, "png:", 4) == 0, rc;
 	const struct opr_dataset *d;
 
-	rc = png ? opr_dataset_open_sized(a->data, OPR_SPLIT_TEST, m->h, m->w,
-					  ds, err)
-		 : opr_dataset_open(a->data, OPR_SPLIT_TEST, ds, err);
+	rc = png ? opr_dataset_open_sized(spec, split, h, w, ds, err)
+		 : opr_dataset_open(spec, split, ds, err);
 	if (rc != OPR_OK)
 		return rc;
 	d = *ds;
 	if (d->n < 1)
-		return opr_errf(err, OPR_EPARSE, "%s: no test images", a->data);
-	if ((d->c != m->c && !(png && (d->c == 1 || d->c == 3) &&
-			       (m->c == 1 || m->c == 3))) ||
-	    d->h != m->h || d->w != m->w)
-		return opr_errf(err, OPR_ESHAPE, "%s: input '%s' takes %dx%dx%d "
+		return opr_errf(err, OPR_EPARSE, "%s: no %s images", spec,
+				split == OPR_SPLIT_TEST ? "test" : "training");
+	if ((d->c != c && !(png && (d->c == 1 || d->c == 3) &&
+			    (c == 1 || c == 3))) ||
+	    d->h != h || d->w != w)
+		return opr_errf(err, OPR_ESHAPE, "%s: the input takes %dx%dx%d "
 				"images (CxHxW) but %s holds %dx%dx%d images",
-				a->in, m->in_name, m->c, m->h, m->w, a->data,
-				d->c, d->h, d->w);
+				model, c, h, w, spec, d->c, d->h, d->w);
 	return OPR_OK;
+}
+
+/* Opens the test split (PNG at the model's size) and checks it fits. */
+static int open_data(const struct cli_args *a, const struct eval_model *m,
+		     struct opr_dataset **ds, struct opr_err *err)
+{
+	return cli_open_data(a->data, OPR_SPLIT_TEST, a->in, m->c, m->h, m->w,
+			     ds, err);
 }
 
 /* Reads the logits count from the runtime and checks it against ds. */
@@ -332,6 +338,56 @@ static int check_paths(const struct cli_args *a, struct opr_err *err)
 		return cli_check_output(a->json_out, "JSON output", a->in,
 					"input model", err);
 	return OPR_OK;
+}
+
+int cli_eval_input(const struct opr_graph *g, struct cli_eval_sum *s,
+		   struct opr_err *err)
+{
+	struct eval_model m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if ((rc = find_io(g, &m, err)))
+		return rc;
+	s->c = m.c;
+	s->h = m.h;
+	s->w = m.w;
+	return OPR_OK;
+}
+
+int cli_eval_graph(const struct opr_graph *g, const char *model,
+		   const struct opr_dataset *ds, const struct opr_preprocess *pre,
+		   int batch, int threads, long limit, struct cli_eval_sum *s,
+		   struct opr_err *err)
+{
+	struct cli_args a;
+	struct eval_model m;
+	struct eval_res r;
+	struct opr_rt *rt = NULL;
+	long n = limit > 0 && limit < ds->n ? limit : ds->n;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
+	a.in = model;
+	a.data = ds->source;
+	r.batch = batch < n ? batch : (int)n;
+	r.threads = threads;
+	if ((rc = find_io(g, &m, err)) ||
+	    (rc = opr_rt_new(g, r.batch, threads, &rt, err)) ||
+	    (rc = check_output(rt, r.batch, &m, &a, ds, err)) ||
+	    (rc = run_eval(rt, ds, n, &m, pre, &r, err)))
+		goto out;
+	s->n = r.n;
+	s->top1 = r.top1;
+	s->loss = r.n ? r.loss / (double)r.n : NAN;
+	s->c = m.c;
+	s->h = m.h;
+	s->w = m.w;
+out:
+	opr_rt_free(rt);
+	return rc;
 }
 
 int cli_cmd_eval(const struct cli_args *a, struct opr_err *err)

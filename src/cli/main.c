@@ -34,6 +34,9 @@ int main(int argc, char **argv)
 		case CLI_EVAL:
 			rc = cli_cmd_eval(&a, &err);
 			break;
+		case CLI_FINETUNE:
+			rc = cli_cmd_finetune(&a, &err);
+			break;
 		}
 	}
 	if (rc != OPR_OK) {

@@ -9,9 +9,10 @@
  * the task's own accumulator, reduced in task order afterwards, so the
  * sum does not depend on which thread ran what), dcol = W^T . dY (on a
  * transposed copy of W made once per backward) and col2im of dcol into
- * dX; db is the sum of dY.  A stride-1 conv skips
- * im2col altogether (op_conv_shift.c); one input channel per group
- * (depthwise) runs direct loops (op_conv_dw.c).
+ * dX; db is the sum of dY.  A stride-1 conv skips im2col altogether
+ * (op_conv_shift.c), and a 3x3 one runs its forward and dX as Winograd
+ * F(4x4, 3x3) (op_conv_wino.c); one input channel per group (depthwise)
+ * runs direct loops (op_conv_dw.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +34,42 @@ static void plan_blocks(struct tconv *p)
 		p->nblk = 1;
 	p->blk = (p->p + p->nblk - 1) / p->nblk;
 }
+
+/*
+ * Winograd for the forward and for dX of a 3x3 stride-1 single-group conv
+ * on the shifted path, where the channels and planes suit it; more
+ * scratch when it needs more.
+ */
+static void plan_wino(struct opr_train *t, struct tr_node *tn, struct tconv *p)
+{
+	const struct tr_geom *g = &p->gm;
+	size_t s;
+
+	p->wino_f = p->wino_b = 0;
+	if (p->kind != TC_SHIFT || p->group != 1 || g->ns != 2 || g->k[0] != 3 ||
+	    g->k[1] != 3 || g->d[0] != 1 || g->d[1] != 1 ||
+	    getenv("OPR_TRAIN_NO_WINOGRAD"))
+		return;
+	if (tr_wino_ok(p->c, g->out[0], g->out[1])) {
+		p->wino_f = 1;
+		s = tr_wino_plan(&p->wf, p->n, p->c, p->m, g->out[0], g->out[1],
+				 t->pool.n);
+		tn->scratch = s > tn->scratch ? s : tn->scratch;
+		s = tr_wino_ufloats(&p->wf);
+		tn->shared = s > tn->shared ? s : tn->shared;
+	}
+	if (tr_wino_ok(p->m, g->in[0], g->in[1]) && g->pb[0] <= 2 && g->pb[1] <= 2) {
+		p->wino_b = 1;
+		s = tr_wino_plan(&p->wb, p->n, p->m, p->c, g->in[0], g->in[1],
+				 t->pool.n);
+		tn->scratch = s > tn->scratch ? s : tn->scratch;
+		s = tr_wino_ufloats(&p->wb);
+		tn->shared = s > tn->shared ? s : tn->shared;
+	}
+}
+
+static int plan_kind(struct opr_train *t, struct tr_node *tn, struct tconv *p,
+		     struct opr_err *err);
 
 static int conv_setup(struct opr_train *t, struct tr_node *tn,
 		      struct opr_err *err)
@@ -75,6 +112,21 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 	p->kk = p->cg * g->k[0] * g->k[1];
 	p->hw = g->in[0] * g->in[1];
 	p->p = g->out[0] * g->out[1];
+	if ((rc = plan_kind(t, tn, p, err)))
+		return rc;
+	d[0] = p->n;
+	d[1] = p->m;
+	d[2] = g->out[2 - g->ns];
+	d[3] = g->out[1];
+	return tr_set_out(t, tn, 0, x->rank, d, err);
+}
+
+/* The path of the conv of p and its scratch, accumulators, shared floats. */
+static int plan_kind(struct opr_train *t, struct tr_node *tn, struct tconv *p,
+		     struct opr_err *err)
+{
+	const struct tr_geom *g = &p->gm;
+
 	p->kern = opr_rt_kern();
 	p->gemm = tr_gemm();
 	if (p->cg == 1 && p->group > 1)
@@ -105,11 +157,8 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 		tn->accum = (size_t)(p->m * p->kk + p->m);
 		tn->shared = (size_t)(p->m * p->kk);
 	}
-	d[0] = p->n;
-	d[1] = p->m;
-	d[2] = g->out[2 - g->ns];
-	d[3] = g->out[1];
-	return tr_set_out(t, tn, 0, x->rank, d, err);
+	plan_wino(t, tn, p);
+	return OPR_OK;
 }
 
 /*
@@ -232,6 +281,32 @@ static void shift_task(void *arg, int64_t k, int tid)
 	tr_conv_shift_fwd(j, k / j->p->group, k % j->p->group, tid);
 }
 
+static void wino_fwd(struct opr_train *t, const struct tconv *p,
+		     const struct conv_job *j)
+{
+	const struct tr_geom *g = &p->gm;
+	struct tr_wino_conv c = { t, &p->wf, p->kern, p->n, j->x, p->c, g->in[0],
+				  g->in[1], g->pb[0], g->pb[1], t->shared, j->y,
+				  NULL, p->m, g->out[0], g->out[1] };
+
+	tr_wino_weights(t, &p->wf, j->w, p->m, p->c, 0, j->b, t->shared);
+	tr_wino_run(&c);
+}
+
+/* dX of a Winograd-planned conv: conv(dY, W~) with pads 2 - p (see there). */
+static void wino_dx(struct opr_train *t, const struct tconv *p,
+		    const struct conv_job *j)
+{
+	const struct tr_geom *g = &p->gm;
+	struct tr_wino_conv c = { t, &p->wb, p->kern, p->n, j->dy, p->m, g->out[0],
+				  g->out[1], 2 - g->pb[0], 2 - g->pb[1], t->shared,
+				  j->dx, j->acc_x ? j->dx : NULL, p->c, g->in[0],
+				  g->in[1] };
+
+	tr_wino_weights(t, &p->wb, j->w, p->m, p->c, 1, NULL, t->shared);
+	tr_wino_run(&c);
+}
+
 static void conv_fwd(struct opr_train *t, struct tr_node *tn)
 {
 	const struct tconv *p = tn->p;
@@ -248,6 +323,8 @@ static void conv_fwd(struct opr_train *t, struct tr_node *tn)
 		return;
 	if (p->kind == TC_DW)
 		tr_conv_dw_fwd(t, p, j.x, j.w, j.b, j.y);
+	else if (p->wino_f)
+		wino_fwd(t, p, &j);
 	else if (p->kind == TC_SHIFT)
 		tr_run(t, p->n * p->group, shift_task, &j);
 	else
@@ -324,12 +401,6 @@ static void bwd_image(const struct conv_job *j, int64_t n, float *acc, int tid)
 		float *dx = j->dx ? j->dx + (n * p->c + gi * p->cg) * p->hw : NULL;
 		float *dw = acc + gi * p->mg * p->kk, *db = acc + p->m * p->kk + gi * p->mg;
 
-		if (p->kind == TC_SHIFT) {
-			tr_conv_shift_bwd(j, n, gi, dw, tid);
-			for (i = 0; j->db && i < p->mg; i++)
-				db[i] += (float)tk_sum(dy + i * p->p, p->p);
-			continue;
-		}
 		if (dx && !j->acc_x && p->kind == TC_IM2COL)
 			memset(dx, 0, (size_t)(p->cg * p->hw) * sizeof(float));
 		for (blk = 0; blk < p->nblk; blk++) {
@@ -353,12 +424,23 @@ static void bwd_task(void *arg, int64_t k, int tid)
 	const struct conv_job *j = arg;
 	const struct tconv *p = j->p;
 	float *acc = tr_accum(j->t, (int)k);
-	int64_t n, n1 = tr_split(p->n, (int)k + 1, j->tasks);
+	int64_t n, gi, i, n0 = tr_split(p->n, (int)k, j->tasks);
+	int64_t n1 = tr_split(p->n, (int)k + 1, j->tasks);
 
 	if (j->dw || j->db)
 		memset(acc, 0, (size_t)(p->m * p->kk + p->m) * sizeof(float));
-	for (n = tr_split(p->n, (int)k, j->tasks); n < n1; n++)
-		bwd_image(j, n, acc, tid);
+	if (p->kind != TC_SHIFT) {
+		for (n = n0; n < n1; n++)
+			bwd_image(j, n, acc, tid);
+		return;
+	}
+	for (gi = 0; gi < p->group; gi++) {
+		tr_conv_shift_bwd(j, n0, n1, gi, acc + gi * p->mg * p->kk, tid);
+		for (n = n0; j->db && n < n1; n++)
+			for (i = 0; i < p->mg; i++)
+				acc[p->m * p->kk + gi * p->mg + i] += (float)tk_sum(
+					j->dy + (n * p->m + gi * p->mg + i) * p->p, p->p);
+	}
 }
 
 /* What the reduction of the task accumulators reads and writes. */
@@ -427,6 +509,10 @@ static void conv_bwd(struct opr_train *t, struct tr_node *tn)
 	j.dw = w->need_grad;
 	j.db = b && b->need_grad;
 	j.tasks = tr_tasks(t, p->n);
+	if (j.dx && p->wino_b) {	/* dX first, on its own */
+		wino_dx(t, p, &j);
+		j.dx = NULL;
+	}
 	if (j.dx && p->kind == TC_SHIFT) {
 		tr_conv_shift_wt(p, j.w, t->shared);
 		j.wt = t->shared;

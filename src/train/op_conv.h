@@ -18,6 +18,18 @@ enum tconv_kind {
 			   no im2col (op_conv_shift.c) */
 };
 
+/* The Winograd F(4x4, 3x3) plan of one direction of a Conv. */
+struct twino {
+	int64_t cp, mp;		/* input / output channels padded to 16 */
+	int64_t tr, tc;		/* tile rows and columns of one image */
+	int64_t upt;		/* tile rows per task */
+	int64_t ntask;		/* tasks */
+	int64_t tmax;		/* most tiles per task */
+	int64_t pw, prows;	/* packed input band: columns, most rows */
+	int64_t vs, os;		/* floats between the 36 planes of V and O */
+	size_t off_v, off_o;	/* V and O in the thread's scratch */
+};
+
 /* The geometry and plan of one Conv, set by setup. */
 struct tconv {
 	struct tr_geom gm;	/* windows; 1-D runs as H = 1 */
@@ -32,6 +44,10 @@ struct tconv {
 	const struct tr_gemm *gemm;	/* the indirect GEMMs (tgemm.h) */
 	int64_t hp, wp;		/* TC_SHIFT: padded input plane (+1 row) */
 	int64_t hq, wq;		/* TC_SHIFT: padded output-gradient plane */
+	int64_t rows;		/* TC_SHIFT: rows of a backward plane (both) */
+	int64_t grp;		/* TC_SHIFT: images per backward group */
+	int wino_f, wino_b;	/* forward / dX as Winograd (op_conv_wino.c) */
+	struct twino wf, wb;	/* their plans */
 };
 
 /* What a Conv's forward and backward jobs share. */
@@ -56,19 +72,61 @@ void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t g,
 		       int tid);
 
 /*
- * Shifted backward of image n, group g: dW into dw (added), dX of it
- * (written or added per j->acc_x) when j->dx.  j->wt holds, per group,
- * [c][m][kh][kw] = W[m][c][kh][kw].
+ * Shifted backward of images [n0, n1), group g: dW into dw (added), dX of
+ * them (written or added per j->acc_x) when j->dx.  j->wt holds, per
+ * group, [c][m][kh][kw] = W[m][c][kh][kw].
  */
-void tr_conv_shift_bwd(const struct conv_job *j, int64_t n, int64_t g,
-		       float *dw, int tid);
+void tr_conv_shift_bwd(const struct conv_job *j, int64_t n0, int64_t n1,
+		       int64_t g, float *dw, int tid);
+
+/* A Winograd conv over a batch of n: what tr_wino_run() reads and writes. */
+struct tr_wino_conv {
+	struct opr_train *t;
+	const struct twino *w;	/* its plan */
+	const struct rt_kern *k;	/* the runtime's kernels */
+	int64_t n;		/* images */
+	const float *x;		/* input [n][cin][h][wd] */
+	int64_t cin, h, wd;	/* its planes */
+	int64_t pt, pl;		/* pads at the top and left */
+	const float *u;		/* U (tr_wino_weights) and the bias after it */
+	float *y;		/* output [n][cout][oh][ow] */
+	const float *res;	/* added into y (may be y itself), or NULL */
+	int64_t cout, oh, ow;	/* its planes */
+};
+
+/* 1 when a 3x3 stride-1 conv of cin input channels to oh x ow suits it. */
+int tr_wino_ok(int64_t cin, int64_t oh, int64_t ow);
 
 /*
- * Copies the c planes h x w of src into dst planes of rows x cols, at row
- * r0 and column c0, zeros elsewhere; parts that fall outside are dropped.
+ * Plans w for n images, cin -> cout channels, oh x ow outputs, threads
+ * threads; returns the per-thread scratch floats.
+ */
+size_t tr_wino_plan(struct twino *w, int64_t n, int64_t cin, int64_t cout,
+		    int64_t oh, int64_t ow, int threads);
+
+/* Floats of U and the bias after it. */
+size_t tr_wino_ufloats(const struct twino *w);
+
+/*
+ * U of the 3x3 weights W[m][c] (flip 0: c -> m, with bias or zeros) or of
+ * W~[c][m] = rot180(W[m][c]) (flip 1: m -> c, zeros), into u, on t's
+ * threads.
+ */
+void tr_wino_weights(struct opr_train *t, const struct twino *w,
+		     const float *W, int64_t m, int64_t c, int flip,
+		     const float *bias, float *u);
+
+/* Runs the conv c on the pool (the tasks use the threads' scratch). */
+void tr_wino_run(const struct tr_wino_conv *c);
+
+/*
+ * Copies the c planes h x w of src into dst planes of rows x cols (cstride
+ * floats apart), at row r0 and column c0, zeros elsewhere; parts that
+ * fall outside are dropped.
  */
 void tr_conv_place(const float *src, int64_t c, int64_t h, int64_t w,
-		   int64_t r0, int64_t c0, int64_t rows, int64_t cols, float *dst);
+		   int64_t r0, int64_t c0, int64_t rows, int64_t cols,
+		   int64_t cstride, float *dst);
 
 /* The j->wt that tr_conv_shift_bwd() needs, into wt (m * kk floats). */
 void tr_conv_shift_wt(const struct tconv *p, const float *w, float *wt);

@@ -172,10 +172,10 @@ static void bwd_channel_s1(const struct dw_job *j, int64_t c, int tid)
 
 			if (i == 0 && j->dx)
 				memset(dxq, 0, (size_t)(H * P) * sizeof(float));
-			tr_conv_place(dy, 1, OH, OW, ry, rx, p->hq, P, dyq);
+			tr_conv_place(dy, 1, OH, OW, ry, rx, p->hq, P, 0, dyq);
 			if (j->dw)
 				tr_conv_place(j->x + (n * p->c + c) * p->hw, 1, H, W,
-					      g->pb[0], g->pb[1], p->hp, P, xp);
+					      g->pb[0], g->pb[1], p->hp, P, 0, xp);
 			for (a = 0; a < g->k[0]; a++)
 				for (b = 0; b < g->k[1]; b++) {
 					if (j->dw)

@@ -26,6 +26,8 @@
 #include "train/op_conv.h"
 #include "train/tkern.h"
 
+#define GROUP_FLOATS (96 * 1024)	/* padded x and dy of a dW group */
+
 static size_t up(size_t n)
 {
 	return (n + TR_ALIGN - 1) / TR_ALIGN * TR_ALIGN;
@@ -34,33 +36,38 @@ static size_t up(size_t n)
 size_t tr_conv_shift_plan(struct tconv *p)
 {
 	const struct tr_geom *g = &p->gm;
-	int64_t kt = g->k[0] * g->k[1], ptrs;
-	size_t xp, fwd, bwd;
-
+	int64_t kt = g->k[0] * g->k[1], ptrs, plane;
 	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
 	int64_t a = g->in[1] + g->pb[1] + g->pe[1], b = g->in[1] + g->pb[1] + rx;
+	size_t fwd, bwd;
 
 	p->hp = g->in[0] + g->pb[0] + g->pe[0] + 1;
 	p->wp = p->wq = a > b ? a : b;	/* one pitch: dY serves dW and dX */
 	a = g->in[0] + g->pb[0] + ry;
 	b = ry + g->out[0];
 	p->hq = (a > b ? a : b) + 1;
+	p->rows = p->hp > p->hq ? p->hp : p->hq;	/* one plane size too */
+	plane = p->rows * p->wp;
+	p->grp = GROUP_FLOATS / ((p->cg + p->mg) * plane);
+	p->grp = p->grp < 1 ? 1 : p->grp;
 	ptrs = 2 * (p->kk > p->mg * kt ? p->kk : p->mg * kt);
-	xp = up((size_t)(p->cg * p->hp * p->wp));
-	fwd = xp + up((size_t)(p->mg * g->out[0] * p->wp)) + up((size_t)ptrs);
-	bwd = xp + up((size_t)(p->mg * p->hq * p->wq)) +
+	fwd = up((size_t)(p->cg * p->hp * p->wp)) +
+	      up((size_t)(p->mg * g->out[0] * p->wp)) + up((size_t)ptrs);
+	bwd = up((size_t)(p->cg * p->grp * plane)) +
+	      up((size_t)(p->mg * p->grp * plane)) +
 	      up((size_t)(p->cg * g->in[0] * p->wq)) + up((size_t)ptrs);
 	return fwd > bwd ? fwd : bwd;
 }
 
 void tr_conv_place(const float *src, int64_t c, int64_t h, int64_t w,
-		   int64_t r0, int64_t c0, int64_t rows, int64_t cols, float *dst)
+		   int64_t r0, int64_t c0, int64_t rows, int64_t cols,
+		   int64_t cstride, float *dst)
 {
 	int64_t k, r, n = w < cols - c0 ? w : cols - c0;
 
 	for (k = 0; k < c; k++)
 		for (r = 0; r < rows; r++) {
-			float *d = dst + (k * rows + r) * cols;
+			float *d = dst + k * cstride + r * cols;
 			int64_t sr = r - r0;
 
 			if (sr < 0 || sr >= h || n <= 0) {
@@ -92,35 +99,6 @@ static void taps(const struct tconv *p, const float *base, int64_t ch,
 			}
 }
 
-/*
- * Scratch regions of thread tid: the padded x, then for the forward the
- * pitched y and the pointers, for the backward the padded dy, the pitched
- * dx and the pointers.
- */
-struct regions {
-	float *xp, *yp, *dyq, *dxq;
-	const float **ptr;
-};
-
-static void regions(const struct conv_job *j, int tid, int bwd,
-		    struct regions *r)
-{
-	const struct tconv *p = j->p;
-	float *s = tr_scratch(j->t, tid);
-
-	r->xp = s;
-	s += up((size_t)(p->cg * p->hp * p->wp));
-	r->yp = r->dyq = r->dxq = s;
-	if (bwd) {
-		s += up((size_t)(p->mg * p->hq * p->wq));
-		r->dxq = s;
-		s += up((size_t)(p->cg * p->gm.in[0] * p->wq));
-	} else {
-		s += up((size_t)(p->mg * p->gm.out[0] * p->wp));
-	}
-	r->ptr = (const float **)(void *)s;
-}
-
 void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t gi,
 		       int tid)
 {
@@ -128,59 +106,82 @@ void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t gi,
 	const struct tr_geom *g = &p->gm;
 	const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
 	int64_t OH = g->out[0], OW = g->out[1], m, oh;
-	struct regions r;
+	float *xp = tr_scratch(j->t, tid);
+	float *yp = xp + up((size_t)(p->cg * p->hp * p->wp));
+	const float **ptr = (const float **)(void *)(yp +
+			    up((size_t)(p->mg * OH * p->wp)));
 
-	regions(j, tid, 0, &r);
-	tr_conv_place(x, p->cg, g->in[0], g->in[1], g->pb[0], g->pb[1], p->hp, p->wp,
-	      r.xp);
-	taps(p, r.xp, p->cg, p->hp * p->wp, p->wp, 0, 0, r.ptr);
+	tr_conv_place(x, p->cg, g->in[0], g->in[1], g->pb[0], g->pb[1], p->hp,
+		      p->wp, p->hp * p->wp, xp);
+	taps(p, xp, p->cg, p->hp * p->wp, p->wp, 0, 0, ptr);
 	p->gemm->nn(p->mg, OH * p->wp, p->kk, j->w + gi * p->mg * p->kk, p->kk,
-		    r.ptr, 0, r.yp, OH * p->wp, 0);
+		    ptr, 0, yp, OH * p->wp, 0);
 	for (m = 0; m < p->mg; m++) {
 		float b = j->b ? j->b[gi * p->mg + m] : 0.0f;
 		float *y = j->y + ((n * p->m + gi * p->mg + m) * OH) * OW;
 
 		for (oh = 0; oh < OH; oh++)
-			tk_affine(r.yp + (m * OH + oh) * p->wp, y + oh * OW, OW,
-				  1.0f, b, -INFINITY, INFINITY);
+			tk_affine(yp + (m * OH + oh) * p->wp, y + oh * OW, OW, 1.0f, b,
+				  -INFINITY, INFINITY);
 	}
 }
 
-void tr_conv_shift_bwd(const struct conv_job *j, int64_t n, int64_t gi,
-		       float *dw, int tid)
+/* dX of image i of the group (its padded dy at dyg + i * plane). */
+static void group_dx(const struct conv_job *j, int64_t n, int64_t gi,
+		     const float *dyg, int64_t cnt, int64_t i, float *dxq,
+		     const float **ptr)
+{
+	const struct tconv *p = j->p;
+	const struct tr_geom *g = &p->gm;
+	int64_t H = g->in[0], W = g->in[1], kt = g->k[0] * g->k[1], c, ih;
+	int64_t plane = p->rows * p->wp;
+	float *dx = j->dx + ((n + i) * p->c + gi * p->cg) * p->hw;
+
+	taps(p, dyg + i * plane, p->mg, cnt * plane, p->wq, 1,
+	     g->pb[0] * p->wq + g->pb[1], ptr);
+	p->gemm->nn(p->cg, H * p->wq, p->mg * kt, j->wt + gi * p->cg * p->mg * kt,
+		    p->mg * kt, ptr, 0, dxq, H * p->wq, 0);
+	for (c = 0; c < p->cg; c++)
+		for (ih = 0; ih < H; ih++)
+			tr_put(dx + (c * H + ih) * W, dxq + (c * H + ih) * p->wq, W,
+			       1.0f, j->acc_x);
+}
+
+void tr_conv_shift_bwd(const struct conv_job *j, int64_t n0, int64_t n1,
+		       int64_t gi, float *dw, int tid)
 {
 	const struct tconv *p = j->p;
 	const struct tr_geom *g = &p->gm;
 	int64_t OH = g->out[0], OW = g->out[1], H = g->in[0], W = g->in[1];
-	int64_t kt = g->k[0] * g->k[1], c, ih;
 	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
-	const float *dy = j->dy + (n * p->m + gi * p->mg) * p->p;
-	struct regions r;
+	int64_t plane = p->rows * p->wp, n, i, cnt;
+	float *xg = tr_scratch(j->t, tid), *dyg, *dxq;
+	const float **ptr;
 
-	regions(j, tid, 1, &r);
-	/* dy zero-padded by (k - 1) d on the top and left, on pitch wq = wp */
-	tr_conv_place(dy, p->mg, OH, OW, ry, rx, p->hq, p->wq, r.dyq);
-	if (j->dw) {
-		const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
-
-		/* dY' rows: from (ry, rx) on, OH * wp long, zero past OW */
-		tr_conv_place(x, p->cg, H, W, g->pb[0], g->pb[1], p->hp, p->wp, r.xp);
-		taps(p, r.xp, p->cg, p->hp * p->wp, p->wp, 0, 0, r.ptr);
-		p->gemm->nt(p->mg, p->kk, OH * p->wp, r.dyq + ry * p->wq + rx,
-			    p->hq * p->wq, r.ptr, dw, p->kk, 1);
-	}
-	if (j->dx) {
-		float *dx = j->dx + (n * p->c + gi * p->cg) * p->hw;
-
-		taps(p, r.dyq, p->mg, p->hq * p->wq, p->wq, 1,
-		     g->pb[0] * p->wq + g->pb[1], r.ptr);
-		p->gemm->nn(p->cg, H * p->wq, p->mg * kt,
-			    j->wt + gi * p->cg * p->mg * kt, p->mg * kt, r.ptr, 0,
-			    r.dxq, H * p->wq, 0);
-		for (c = 0; c < p->cg; c++)
-			for (ih = 0; ih < H; ih++)
-				tr_put(dx + (c * H + ih) * W,
-				       r.dxq + (c * H + ih) * p->wq, W, 1.0f, j->acc_x);
+	dyg = xg + up((size_t)(p->cg * p->grp * plane));
+	dxq = dyg + up((size_t)(p->mg * p->grp * plane));
+	ptr = (const float **)(void *)(dxq + up((size_t)(p->cg * H * p->wq)));
+	for (n = n0; n < n1; n += cnt) {
+		cnt = n1 - n < p->grp ? n1 - n : p->grp;
+		/* per channel, the group's dy planes one after the other,
+		 * zero-padded by (k - 1) d on the top and left */
+		for (i = 0; i < cnt; i++)
+			tr_conv_place(j->dy + ((n + i) * p->m + gi * p->mg) * p->p,
+				      p->mg, OH, OW, ry, rx, p->rows, p->wq,
+				      cnt * plane, dyg + i * plane);
+		if (j->dw) {
+			for (i = 0; i < cnt; i++)
+				tr_conv_place(j->x + ((n + i) * p->c + gi * p->cg) * p->hw,
+					      p->cg, H, W, g->pb[0], g->pb[1], p->rows,
+					      p->wp, cnt * plane, xg + i * plane);
+			/* one dot per (m, tap) over all the group: dy is zero
+			 * from past one image's rows to the next one's */
+			taps(p, xg, p->cg, cnt * plane, p->wp, 0, 0, ptr);
+			p->gemm->nt(p->mg, p->kk, (cnt - 1) * plane + OH * p->wp,
+				    dyg + ry * p->wq + rx, cnt * plane, ptr, dw, p->kk, 1);
+		}
+		for (i = 0; j->dx && i < cnt; i++)
+			group_dx(j, n, gi, dyg, cnt, i, dxq, ptr);
 	}
 }
 

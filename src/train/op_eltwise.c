@@ -95,13 +95,31 @@ static void fwd_rows(void *arg, int64_t r0, int64_t r1, int tid)
 	}
 }
 
+/* Same-shape inputs: element-wise over [b0, b1). */
+static void fwd_full(void *arg, int64_t b0, int64_t b1, int tid)
+{
+	const struct bin_job *j = arg;
+	int64_t i;
+
+	(void)tid;
+	if (j->p->op == RT_ADD) {
+		tk_add(j->a + b0, j->b + b0, j->y + b0, b1 - b0);
+		return;
+	}
+	for (i = b0; i < b1; i++)
+		j->y[i] = apply(j->p->op, j->a[i], j->b[i]);
+}
+
 static void bin_fwd(struct opr_train *t, struct tr_node *tn)
 {
 	const struct tbin *p = tn->p;
 	struct bin_job j = { p, tr_in(t, tn, 0)->data, tr_in(t, tn, 1)->data,
 			     NULL, tr_out(t, tn, 0)->data, NULL, 0, 0 };
 
-	tr_range(t, p->pl.rows, 16384 / (p->pl.inner + 1) + 1, fwd_rows, &j);
+	if (p->full_a && p->full_b)
+		tr_range(t, p->numel, 16384, fwd_full, &j);
+	else
+		tr_range(t, p->pl.rows, 16384 / (p->pl.inner + 1) + 1, fwd_rows, &j);
 }
 
 /* d(output)/d(input which) at one element, times dy. */

@@ -235,9 +235,10 @@ static int make_tensors(struct opr_train *t, struct opr_err *err)
 			off += ((size_t)ts->numel + TR_ALIGN - 1) / TR_ALIGN * TR_ALIGN;
 	}
 	t->n_tensors = n;
-	t->gbuf = calloc(off + 1, sizeof(float));
+	t->gbuf = malloc((off + 1) * sizeof(float));
 	if (!t->gbuf)
 		return opr_errf(err, OPR_ENOMEM, "out of memory");
+	memset(t->gbuf, 0, (off + 1) * sizeof(float));	/* touched now */
 	for (i = 0, off = 0; i < n; i++) {
 		struct opr_train_tensor *ts = &t->tensors[i];
 
@@ -261,11 +262,12 @@ static int out_needs(const struct opr_train *t, const struct opr_node *n)
 	return 0;
 }
 
+static void plan_writers(struct opr_train *t, int *writers);
+
 /*
  * need_grad: a float value that depends on a trainable tensor (or the
- * input, with OPR_TRAIN_INPUT_GRAD) and that output 0 depends on.  Then
- * which nodes run backward, which of their inputs they write or add to,
- * and which view inputs share their output's gradient buffer.
+ * input, with OPR_TRAIN_INPUT_GRAD) and that output 0 depends on; then
+ * plan_writers().
  */
 static void plan_grads(struct opr_train *t, char *reach, int *writers)
 {
@@ -308,6 +310,19 @@ static void plan_grads(struct opr_train *t, char *reach, int *writers)
 	for (i = 0; i < g->n_values; i++)
 		t->vals[i].need_grad = t->vals[i].need_grad && reach[i] &&
 				       t->vals[i].dtype == OPR_DT_FLOAT;
+	plan_writers(t, writers);
+}
+
+/*
+ * Which nodes run backward and which of their inputs' gradients they
+ * write (the first, in backward order) or add to; which view inputs share
+ * their output's gradient buffer (a view that is their only writer).
+ */
+static void plan_writers(struct opr_train *t, int *writers)
+{
+	const struct opr_graph *g = t->g;
+	int i, k;
+
 	if (t->vals[t->out].need_grad)
 		writers[t->out] = 1;	/* the seed */
 	for (i = g->n_nodes - 1; i >= 0; i--) {

@@ -220,3 +220,34 @@ TK_FN void tk_scale(const float *x, float *y, int64_t n, float s, int acc)
 		for (i = 0; i < n; i++)
 			y[i] = x[i] * s;
 }
+
+TK_FN void tk_wino_u(const float *gt, int64_t n, float *u, int64_t stride,
+		     double *tmp)
+{
+	static const double G[6][3] = {
+		{ 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+		{ -1.0 / 6, 1.0 / 6, -1.0 / 6 }, { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+		{ 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 }
+	};
+	int64_t j;
+	int i, k, l;
+
+	for (i = 0; i < 6; i++)		/* tmp[i][k] = sum_a G[i][a] g[a][k] */
+		for (k = 0; k < 3; k++) {
+			double *d = tmp + (i * 3 + k) * n;
+			const float *g0 = gt + k * n, *g1 = gt + (3 + k) * n;
+			const float *g2 = gt + (6 + k) * n;
+
+			for (j = 0; j < n; j++)
+				d[j] = G[i][0] * g0[j] + G[i][1] * g1[j] + G[i][2] * g2[j];
+		}
+	for (i = 0; i < 6; i++)		/* u[i][l] = sum_k tmp[i][k] G[l][k] */
+		for (l = 0; l < 6; l++) {
+			const double *t0 = tmp + (i * 3) * n, *t1 = t0 + n, *t2 = t1 + n;
+			float *d = u + (i * 6 + l) * stride;
+
+			for (j = 0; j < n; j++)
+				d[j] = (float)(t0[j] * G[l][0] + t1[j] * G[l][1] +
+					       t2[j] * G[l][2]);
+		}
+}

@@ -60,6 +60,15 @@ void tk_add(const float *a, const float *b, float *y, int64_t n);
 void tk_add_clamp(const float *a, const float *b, float *y, int64_t n,
 		  float lo, float hi);
 
+/*
+ * Winograd F(4x4, 3x3) weight transform of n 3x3 filters at once (as the
+ * runtime's opr_rt_wino_weight, computed in double): filter j is
+ * gt[k * n + j] (k < 9, row-major 3x3), and u[xi * stride + j] =
+ * (G g G^T)[xi] for the 36 points xi.  tmp holds 18 n doubles.
+ */
+void tk_wino_u(const float *gt, int64_t n, float *u, int64_t stride,
+	       double *tmp);
+
 /* y[i] (=, or += when acc) x[i] * s. */
 void tk_scale(const float *x, float *y, int64_t n, float s, int acc);
 

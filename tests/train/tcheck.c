@@ -175,7 +175,7 @@ static double check_engine(const struct tc_case *c, struct tref *r,
 	TC_CHECK(rc == OPR_OK, "%s: opr_train_new: %s", c->name, err.msg);
 	if (rc)
 		return INFINITY;
-	opr_train_set_bn(t, OPR_TRAIN_BN_BATCH);
+	opr_train_set_bn(t, c->bn_frozen ? OPR_TRAIN_BN_FROZEN : OPR_TRAIN_BN_BATCH);
 	if (c->labels) {
 		rc = opr_train_step(t, c->x, c->labels, c->n, &loss, &err);
 	} else {
@@ -272,7 +272,7 @@ static int make_picks(const struct tc_case *c, struct tref *r, struct pick *p,
 double tc_run(const struct tc_case *c)
 {
 	struct opr_graph *g = c->g;
-	struct tref *r = tref_new(g, c->n, 1);
+	struct tref *r = tref_new(g, c->n, !c->bn_frozen);
 	unsigned seed = c->seed ? c->seed : 1;
 	struct pick *p;
 	double worst = 0, *xr;

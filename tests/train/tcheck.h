@@ -123,6 +123,8 @@ struct tc_case {
 	int input_coords;	/* input coordinates; 0: all, -1: none */
 	double tol;		/* largest relative error allowed */
 	int threads[2];		/* engine thread counts to check */
+	int bn_frozen;		/* BatchNormalization with the running
+				   statistics (OPR_TRAIN_BN_FROZEN) */
 	unsigned seed;		/* coordinates, r */
 };
 

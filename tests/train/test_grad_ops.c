@@ -41,6 +41,8 @@ static float *make_x(const struct opr_graph *g, int n, unsigned *seed,
 }
 
 /* Runs the check of g (finished at output "y") and frees it. */
+static int bn_frozen;	/* the next check runs BN with running statistics */
+
 static void check(const char *op, const char *name, struct opr_graph *g,
 		  int n, const float *kinks, int nk, float xscale,
 		  const int *labels)
@@ -64,6 +66,7 @@ static void check(const char *op, const char *name, struct opr_graph *g,
 	c.threads[0] = 1;
 	c.threads[1] = 3;
 	c.seed = 3;
+	c.bn_frozen = bn_frozen;
 	tc_note(op, tc_run(&c));
 	free(x);
 	opr_graph_free(g);
@@ -120,6 +123,8 @@ static void test_conv(void)
 		{ "conv_dw_dil2", 2, 4, 7, 6, 4, 3, 3, 4, { 1, 1 }, { 2, 2, 2, 2 }, { 2, 2 }, 0, 0 },
 		{ "conv_dw_s3", 2, 3, 8, 7, 3, 3, 2, 3, { 3, 2 }, { 1, 0, 1, 1 }, { 1, 1 }, 1, 0 },
 		{ "conv1d", 2, 3, 1, 10, 4, 1, 3, 1, { 1, 2 }, { 0, 1, 0, 1 }, { 1, 1 }, 1, 1 },
+		{ "conv3x3_winograd", 2, 8, 7, 9, 10, 3, 3, 1, { 1, 1 }, { 1, 1, 1, 1 }, { 1, 1 }, 1, 0 },
+		{ "conv3x3_wino_asym", 3, 9, 8, 6, 8, 3, 3, 1, { 1, 1 }, { 2, 0, 0, 2 }, { 1, 1 }, 1, 0 },
 	};
 	size_t i;
 
@@ -150,6 +155,9 @@ static void test_bn(void)
 	bn_case("bn4d", 4, D(-1, 4, 5, 3), 3);
 	bn_case("bn2d", 2, D(-1, 5), 6);
 	bn_case("bn3d", 3, D(-1, 3, 7), 2);
+	bn_frozen = 1;
+	bn_case("bn4d_frozen", 4, D(-1, 4, 5, 3), 3);
+	bn_frozen = 0;
 }
 
 /* ---- activations ---- */

@@ -1,0 +1,180 @@
+/*
+ * cmd_finetune.c - `onnx-prune finetune IN.onnx OUT.onnx --data KIND:PATH
+ * --epochs N [options]`: fine-tunes IN on the training split of --data
+ * with src/train/finetune.h and writes OUT.
+ *
+ * Preprocessing (mean, std) comes from --mean/--std, else IN's metadata,
+ * as for eval; given ones are stored in OUT.  --distill distils from IN as
+ * it was read (a second copy, untouched by training), --teacher T.onnx from
+ * T.  With --test-data, top-1 on that test split is printed before and
+ * after.  One line per epoch goes to stdout (the progress bar, on a
+ * terminal only, to stderr).  Ctrl-C stops after the current step; the
+ * model trained so far is written and the exit code is 0 (a note on stderr
+ * says so); a second Ctrl-C kills the process.  OUT is written through a
+ * temporary file renamed into place and may not be IN.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/train_progress.h"
+#include "data/preprocess_meta.h"
+#include "train/finetune.h"
+#include "train/interrupt.h"
+
+/* The hook: the terminal bar, and a line per epoch on stdout. */
+static void ft_hook(void *ctx, const struct opr_trainlog_stat *st)
+{
+	cli_train_progress_hook(ctx, st);
+	if (st->kind != OPR_TRAINLOG_EPOCH)
+		return;
+	printf("epoch %d/%d  loss %.4f  acc %.2f %%", st->epoch, st->epochs,
+	       st->loss, st->acc);
+	if (!isnan(st->val_loss))
+		printf("  val_loss %.4f  val_acc %.2f %%", st->val_loss,
+		       st->val_acc);
+	printf("  %.0f img/s  %.1f s\n", st->images_per_s, st->elapsed);
+	fflush(stdout);
+}
+
+/* Checks the paths, before any work. */
+static int check_paths(const struct cli_args *a, struct opr_err *err)
+{
+	int rc;
+
+	if ((rc = cli_check_input(a->in, err)) ||
+	    (a->teacher && (rc = cli_check_input(a->teacher, err))) ||
+	    (rc = cli_check_output(a->out, "output", a->in, "input model",
+				   err)))
+		return rc;
+	if (a->log && strcmp(a->log, "-") != 0 &&
+	    ((rc = cli_check_output(a->log, "log", a->in, "input model", err)) ||
+	     (rc = cli_check_output(a->log, "log", a->out, "output model",
+				    err))))
+		return rc;
+	return OPR_OK;
+}
+
+/* Top-1 of g on the test set, printed as "what: top-1 ...". */
+static int print_top1(const char *what, const struct opr_graph *g,
+		      const struct cli_args *a, const struct opr_dataset *test,
+		      const struct opr_preprocess *pre, int threads,
+		      struct opr_err *err)
+{
+	struct cli_eval_sum s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = cli_eval_graph(g, a->in, test, pre, 128, threads, 0, &s, err)))
+		return rc;
+	printf("%-7s top-1 %.2f %% (%ld/%ld)  loss %.4f  on %s\n", what,
+	       100.0 * (double)s.top1 / (double)s.n, s.top1, s.n, s.loss,
+	       a->test_data);
+	fflush(stdout);
+	return OPR_OK;
+}
+
+/* Prints what the run did. */
+static void print_result(const struct cli_args *a,
+			 const struct opr_ft_result *r)
+{
+	printf("trained %ld steps, %d epoch%s on %d images (%d held out)",
+	       r->steps, r->epochs_done, r->epochs_done == 1 ? "" : "s",
+	       r->n_train, r->n_val);
+	if (r->recal_batches)
+		printf(", BN recalibrated on %d batches", r->recal_batches);
+	printf(", %.1f s\n", r->seconds);
+	if (r->interrupted)
+		fprintf(stderr, "onnx-prune: interrupted: writing the model "
+			"trained so far to %s\n", a->out);
+}
+
+int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
+{
+	struct opr_graph *g = NULL, *teacher = NULL;
+	struct opr_dataset *train = NULL, *test = NULL;
+	struct cli_train_progress tp;
+	struct opr_preprocess pre;
+	struct opr_ft_result res;
+	struct opr_ft_opts o;
+	struct cli_eval_sum in;
+	int rc, threads, hooked = 0;
+
+	memset(&in, 0, sizeof(in));
+	if ((rc = check_paths(a, err)))
+		return rc;
+	if ((rc = opr_import_file(a->in, &g, err)))
+		return rc;
+	if ((rc = cli_eval_input(g, &in, err)) ||
+	    (rc = opr_pre_resolve(g, a->mean, a->std, in.c, &pre, err)))
+		goto out;
+	if ((a->mean || a->std) &&
+	    (rc = opr_pre_store(g, a->mean, a->std, in.c, err)))
+		goto out;
+	if (pre.mean_src == OPR_PRE_DEFAULT || pre.std_src == OPR_PRE_DEFAULT)
+		fprintf(stderr, "onnx-prune: warning: --mean/--std not given and "
+			"not in the metadata of %s; using the defaults (0, 1)\n",
+			a->in);
+	if ((rc = cli_open_data(a->data, OPR_SPLIT_TRAIN, a->in, in.c, in.h,
+				in.w, &train, err)))
+		goto out;
+	if (a->test_data &&
+	    (rc = cli_open_data(a->test_data, OPR_SPLIT_TEST, a->in, in.c,
+				in.h, in.w, &test, err)))
+		goto out;
+	if (a->distill &&
+	    (rc = opr_import_file(a->teacher ? a->teacher : a->in, &teacher,
+				  err)))
+		goto out;
+	threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	if (threads > 256)
+		threads = 256;
+	if (test && (rc = print_top1("before", g, a, test, &pre, threads, err)))
+		goto out;
+
+	opr_ft_defaults(&o);
+	o.epochs = a->epochs;
+	o.batch = a->batch;
+	o.threads = threads;
+	o.lr = a->lr;
+	o.weight_decay = a->wd;
+	o.seed = a->seed;
+	o.limit = a->limit;
+	o.val_split = a->val_split;
+	o.mean = pre.mean;
+	o.std = pre.std;
+	o.teacher = teacher;
+	o.temperature = a->temperature;
+	o.alpha = a->alpha;
+	o.bn_recal = a->bn_recal;
+	o.log_path = a->log;
+	o.log_every = a->log_every;
+	if (a->no_augment)
+		o.pad = o.flip = 0;
+	cli_train_progress_init(&tp, stderr);
+	o.hook = ft_hook;
+	o.hook_ctx = &tp;
+	if ((rc = opr_interrupt_install(err)))
+		goto out;
+	hooked = 1;
+	rc = opr_finetune(g, train, &o, &res, err);
+	if (rc != OPR_OK)
+		goto out;
+	print_result(a, &res);
+	if ((rc = opr_export_file(g, a->out, NULL, err)))
+		goto out;
+	if (test && !res.interrupted)
+		rc = print_top1("after", g, a, test, &pre, threads, err);
+out:
+	if (hooked)
+		opr_interrupt_restore();
+	opr_dataset_free(train);
+	opr_dataset_free(test);
+	opr_graph_free(teacher);
+	opr_graph_free(g);
+	return rc;
+}
