@@ -357,7 +357,7 @@ static int parse_seed(const char *val, struct cli_args *a, struct opr_err *err)
 static int parse_prune_option(const char *name, const char *val,
 			      struct cli_args *a, struct opr_err *err)
 {
-	double v;
+	double v = 0;
 	int rc;
 
 	if (strcmp(name, "--ratio") == 0) {
@@ -436,7 +436,7 @@ static int is_fc_option(const char *name)
 static int parse_fc_option(const char *name, const char *val,
 			   struct cli_args *a, struct opr_err *err)
 {
-	double v;
+	double v = 0;
 	int rc;
 
 	if (strncmp(name, "--sparse-", 9) == 0) {
@@ -465,7 +465,7 @@ static int parse_range(const char *name, const char *val, double lo,
 		       double hi, int hi_open, double *out, struct opr_err *err)
 {
 	char want[96];
-	double v;
+	double v = 0;
 	int rc;
 
 	snprintf(want, sizeof(want), "a number in [%g, %g%s", lo, hi,

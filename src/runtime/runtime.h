@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "ir.h"
+#include "ir/window.h"
 
 /* The public API (opr_rt_new, opr_rt_run, ...) is in onnx_prune.h. */
 #include "onnx_prune.h"
@@ -423,25 +424,13 @@ int opr_rt_unary_fwd(struct opr_rt *rt, struct rt_node *rn, rt_map_fn fn,
 
 #define RT_MAX_SPATIAL 2	/* 1-D and 2-D; 1-D runs as H = 1 */
 
-/* Window geometry of a Conv or pool over 1 or 2 spatial axes. */
-struct rt_geom {
-	int ns;				/* spatial axes in the model (1 or 2) */
-	int64_t in[2];			/* input H, W (H = 1 for 1-D) */
-	int64_t k[2];			/* kernel */
-	int64_t s[2];			/* strides */
-	int64_t d[2];			/* dilations */
-	int64_t pb[2], pe[2];		/* pads at begin and end */
-	int64_t out[2];			/* output H, W */
-};
-
 /*
- * Reads kernel_shape (or takes kernel when non-NULL), strides, dilations,
- * pads, auto_pad and (pools) ceil_mode for an input of rank xr with spatial
- * dims xs, and computes the output.  Errors name the node.
+ * opr_window_read() (src/ir/window.h) for rn, with the error naming the
+ * node.
  */
 int opr_rt_geom_read(struct opr_rt *rt, const struct rt_node *rn, int xr,
 		 const int64_t *xs, const int64_t *kernel, int is_pool,
-		 struct rt_geom *gm, struct opr_err *err);
+		 struct opr_window *gm, struct opr_err *err);
 
 /* ---- the op table (ops_table.c) ---- */
 

@@ -42,7 +42,7 @@ static void plan_blocks(struct tconv *p)
  */
 static void plan_wino(struct opr_train *t, struct tr_node *tn, struct tconv *p)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	size_t s;
 
 	p->wino_f = p->wino_b = 0;
@@ -75,7 +75,7 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 		      struct opr_err *err)
 {
 	struct tconv *p = tn->p;
-	struct tr_geom *g = &p->gm;
+	struct opr_window *g = &p->gm;
 	struct tr_val *x = tr_need_in(t, tn, 0, err);
 	struct tr_val *w = x ? tr_need_in(t, tn, 1, err) : NULL;
 	struct tr_val *b = tr_in(t, tn, 2);
@@ -125,7 +125,7 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 static int plan_kind(struct opr_train *t, struct tr_node *tn, struct tconv *p,
 		     struct opr_err *err)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 
 	p->kern = opr_rt_kern();
 	p->gemm = tr_gemm();
@@ -213,7 +213,7 @@ static inline void col2im_seg(const float *src, float *xr, int64_t w,
 static void im2col(const struct tconv *p, float *x, int64_t q0, int64_t len,
 		   float *col, int back)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
 	int64_t c, ki, kj;
 
@@ -284,7 +284,7 @@ static void shift_task(void *arg, int64_t k, int tid)
 static void wino_fwd(struct opr_train *t, const struct tconv *p,
 		     const struct conv_job *j)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	struct tr_wino_conv c = { t, &p->wf, p->kern, p->n, j->x, p->c, g->in[0],
 				  g->in[1], g->pb[0], g->pb[1], t->shared, j->y,
 				  NULL, p->m, g->out[0], g->out[1] };
@@ -297,7 +297,7 @@ static void wino_fwd(struct opr_train *t, const struct tconv *p,
 static void wino_dx(struct opr_train *t, const struct tconv *p,
 		    const struct conv_job *j)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	struct tr_wino_conv c = { t, &p->wb, p->kern, p->n, j->dy, p->m, g->out[0],
 				  g->out[1], 2 - g->pb[0], 2 - g->pb[1], t->shared,
 				  j->dx, j->acc_x ? j->dx : NULL, p->c, g->in[0],

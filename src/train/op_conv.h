@@ -32,7 +32,7 @@ struct twino {
 
 /* The geometry and plan of one Conv, set by setup. */
 struct tconv {
-	struct tr_geom gm;	/* windows; 1-D runs as H = 1 */
+	struct opr_window gm;	/* windows; 1-D runs as H = 1 */
 	int kind;		/* enum tconv_kind */
 	int64_t n, c, m;	/* batch, input and output channels */
 	int64_t group;		/* groups */

@@ -28,7 +28,7 @@ static void col_range(int64_t ow_n, int64_t w, int64_t s, int64_t off,
 }
 
 /* Direct depthwise plane: y = b + sum over taps (x outside = 0). */
-static void plane_ref(const struct tr_geom *g, const float *x, const float *k,
+static void plane_ref(const struct opr_window *g, const float *x, const float *k,
 		      float b, float *y)
 {
 	int64_t oh, ow, a, c, lo, hi;
@@ -66,7 +66,7 @@ static void fwd_planes(void *arg, int64_t b0, int64_t b1, int tid)
 {
 	const struct dw_job *j = arg;
 	const struct tconv *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t kk = g->k[0] * g->k[1], q;
 	int fast = g->d[0] == 1 && g->d[1] == 1 && g->s[0] == g->s[1] &&
 		   g->s[0] <= 2;
@@ -105,7 +105,7 @@ void tr_conv_dw_fwd(struct opr_train *t, const struct tconv *p,
  * One image, one output channel: sums of dy . x per tap into sw (double),
  * and dx += k (*) dy.
  */
-static void bwd_plane(const struct tr_geom *g, const float *x, const float *k,
+static void bwd_plane(const struct opr_window *g, const float *x, const float *k,
 		      const float *dy, float *dx, double *sw)
 {
 	int64_t a, c, oh, ow, lo, hi;
@@ -153,7 +153,7 @@ static void bwd_plane(const struct tr_geom *g, const float *x, const float *k,
 static void bwd_channel_s1(const struct dw_job *j, int64_t c, int tid)
 {
 	const struct tconv *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t kk = g->k[0] * g->k[1], H = g->in[0], W = g->in[1];
 	int64_t OH = g->out[0], OW = g->out[1], P = p->wp, n, i, a, b, ih;
 	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
@@ -208,7 +208,7 @@ static void bwd_channels(void *arg, int64_t c0, int64_t c1, int tid)
 {
 	const struct dw_job *j = arg;
 	const struct tconv *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t kk = g->k[0] * g->k[1], c, n, i, q;
 	double sw[64], sb;
 

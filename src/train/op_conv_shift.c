@@ -35,7 +35,7 @@ static size_t up(size_t n)
 
 size_t tr_conv_shift_plan(struct tconv *p)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t kt = g->k[0] * g->k[1], ptrs, plane;
 	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
 	int64_t a = g->in[1] + g->pb[1] + g->pe[1], b = g->in[1] + g->pb[1] + rx;
@@ -85,7 +85,7 @@ static void taps(const struct tconv *p, const float *base, int64_t ch,
 		 int64_t plane, int64_t pitch, int flip, int64_t off,
 		 const float **ptr)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t c, ki, kj;
 
 	for (c = 0; c < ch; c++)
@@ -103,7 +103,7 @@ void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t gi,
 		       int tid)
 {
 	const struct tconv *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	const float *x = j->x + (n * p->c + gi * p->cg) * p->hw;
 	int64_t OH = g->out[0], OW = g->out[1], m, oh;
 	float *xp = tr_scratch(j->t, tid);
@@ -132,7 +132,7 @@ static void group_dx(const struct conv_job *j, int64_t n, int64_t gi,
 		     const float **ptr)
 {
 	const struct tconv *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t H = g->in[0], W = g->in[1], kt = g->k[0] * g->k[1], c, ih;
 	int64_t plane = p->rows * p->wp;
 	float *dx = j->dx + ((n + i) * p->c + gi * p->cg) * p->hw;
@@ -151,7 +151,7 @@ void tr_conv_shift_bwd(const struct conv_job *j, int64_t n0, int64_t n1,
 		       int64_t gi, float *dw, int tid)
 {
 	const struct tconv *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t OH = g->out[0], OW = g->out[1], H = g->in[0], W = g->in[1];
 	int64_t ry = (g->k[0] - 1) * g->d[0], rx = (g->k[1] - 1) * g->d[1];
 	int64_t plane = p->rows * p->wp, n, i, cnt;

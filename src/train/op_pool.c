@@ -14,7 +14,7 @@
 enum pool_kind { P_MAX, P_AVG, P_GAVG, P_GMAX };
 
 struct tpool {
-	struct tr_geom gm;	/* windows (global: one window per plane) */
+	struct opr_window gm;	/* windows (global: one window per plane) */
 	int kind;		/* enum pool_kind */
 	int count_pad;		/* AveragePool count_include_pad */
 	int64_t planes;		/* n * c */
@@ -98,7 +98,7 @@ static void span(int64_t i0, int64_t k, int64_t d, int64_t n, int64_t *lo,
 static float avg_div(const struct tpool *p, int64_t ih0, int64_t iw0,
 		     int64_t nh, int64_t nw)
 {
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t a, b, e;
 
 	if (!p->count_pad)
@@ -118,7 +118,7 @@ static void window_plane(const struct pool_job *j, const float *x, float *y,
 			 int32_t *arg, const float *dy, float *dx)
 {
 	const struct tpool *p = j->p;
-	const struct tr_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t oh, ow, a, b, a0, a1, b0, b1;
 
 	for (oh = 0; oh < g->out[0]; oh++)

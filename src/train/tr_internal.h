@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ir/window.h"
 #include "train/train.h"
 #include "runtime/runtime.h"
 
@@ -240,25 +241,13 @@ void tr_put(float *dst, const float *src, int64_t n, float s, int acc);
 
 /* ---- window geometry of Conv and pools (tgeom.c) ---- */
 
-/* Window geometry over 1 or 2 spatial axes (1-D runs as H = 1). */
-struct tr_geom {
-	int ns;			/* spatial axes in the model (1 or 2) */
-	int64_t in[2];		/* input H, W */
-	int64_t k[2];		/* kernel */
-	int64_t s[2];		/* strides */
-	int64_t d[2];		/* dilations */
-	int64_t pb[2], pe[2];	/* pads at begin and end */
-	int64_t out[2];		/* output H, W */
-};
-
 /*
- * Reads kernel_shape (or takes kernel when non-NULL), strides, dilations,
- * pads, auto_pad and (pools) ceil_mode for input x (rank 3 or 4), and
- * computes the output size.  Errors name the node.
+ * opr_window_read() (src/ir/window.h) for input x of tn, with the error
+ * naming the node.
  */
 int tr_geom_read(struct opr_train *t, const struct tr_node *tn,
 		 const struct tr_val *x, const int64_t *kernel, int is_pool,
-		 struct tr_geom *gm, struct opr_err *err);
+		 struct opr_window *gm, struct opr_err *err);
 
 /* ---- strided copies (tcopy.c) ---- */
 

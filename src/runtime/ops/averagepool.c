@@ -9,7 +9,7 @@
 static int avgpool_prep(struct opr_rt *rt, struct rt_node *rn,
 			struct opr_err *err)
 {
-	struct rt_geom *gm = rn->param;
+	struct opr_window *gm = rn->param;
 	struct rt_val *x = opr_rt_need_in(rt, rn, 0, OPR_DT_FLOAT, err);
 	int64_t d[4];
 	int rc;
@@ -26,7 +26,7 @@ static int avgpool_prep(struct opr_rt *rt, struct rt_node *rn,
 }
 
 struct avgpool_job {
-	const struct rt_geom *gm;
+	const struct opr_window *gm;
 	const float *x;
 	float *y;
 	int incl;
@@ -36,7 +36,7 @@ struct avgpool_job {
 static void avgpool_planes(void *arg, int64_t p0, int64_t p1, int tid)
 {
 	const struct avgpool_job *j = arg;
-	const struct rt_geom *g = j->gm;
+	const struct opr_window *g = j->gm;
 	int64_t H = g->in[0], W = g->in[1], OH = g->out[0], OW = g->out[1];
 	int64_t p, oh, ow, i, k;
 
@@ -92,6 +92,6 @@ static int avgpool_fwd(struct opr_rt *rt, struct rt_node *rn,
 }
 
 const struct rt_op opr_rt_op_averagepool = {
-	.param_size = sizeof(struct rt_geom),
+	.param_size = sizeof(struct opr_window),
 	.prep = avgpool_prep, .fwd = avgpool_fwd
 };

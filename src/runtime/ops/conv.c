@@ -134,7 +134,7 @@ static int plan_weights(struct opr_rt *rt, struct rt_node *rn,
 static int pick_kind(const struct opr_rt *rt, const struct rt_node *rn,
 		     const struct conv_param *p)
 {
-	const struct rt_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	const struct rt_val *b = opr_rt_in((struct opr_rt *)rt, rn, 2);
 
 	if (p->cg == 1 && p->group > 1)
@@ -152,7 +152,7 @@ static int pick_kind(const struct opr_rt *rt, const struct rt_node *rn,
 static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 {
 	struct conv_param *p = rn->param;
-	struct rt_geom *g = &p->gm;
+	struct opr_window *g = &p->gm;
 	struct rt_val *x = opr_rt_need_in(rt, rn, 0, OPR_DT_FLOAT, err);
 	struct rt_val *w = x ? opr_rt_need_in(rt, rn, 1, OPR_DT_FLOAT, err) : NULL;
 	struct rt_val *b = opr_rt_in(rt, rn, 2);
@@ -263,7 +263,7 @@ static inline void im2col_seg(float *dst, const float *xr, int64_t w,
 static void im2col(const struct conv_param *p, const float *x, int64_t q0,
 		   int64_t len, float *col)
 {
-	const struct rt_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t H = g->in[0], W = g->in[1], OW = g->out[1];
 	int64_t c, ki, kj;
 

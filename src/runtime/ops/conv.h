@@ -33,7 +33,7 @@ struct conv_wino {
 
 /* The geometry and plan of one Conv, set by prep. */
 struct conv_param {
-	struct rt_geom gm;	/* windows; 1-D runs as H = 1 */
+	struct opr_window gm;	/* windows; 1-D runs as H = 1 */
 	int kind;		/* enum conv_kind */
 	int64_t n, c, m;	/* batch, input and output channels */
 	int64_t group;		/* groups */

@@ -11,7 +11,7 @@
 #include "runtime/ops/conv.h"
 
 /* First and one-past-last output column whose taps all lie inside. */
-static void interior(const struct rt_geom *g, int64_t *lo, int64_t *hi)
+static void interior(const struct opr_window *g, int64_t *lo, int64_t *hi)
 {
 	int64_t s = g->s[1], pad = g->pb[1], last = (g->k[1] - 1) * g->d[1];
 
@@ -24,7 +24,7 @@ static void interior(const struct rt_geom *g, int64_t *lo, int64_t *hi)
 		*lo = *hi;
 }
 
-static void dw_row(const struct rt_geom *g, const float *x, const float *w,
+static void dw_row(const struct opr_window *g, const float *x, const float *w,
 		   float *y, int64_t oh, int64_t lo, int64_t hi)
 {
 	int64_t H = g->in[0], W = g->in[1], ki, kj, ow;
@@ -66,7 +66,7 @@ static void dw_planes(void *arg, int64_t q0, int64_t q1, int tid)
 {
 	const struct conv_job *j = arg;
 	const struct conv_param *p = j->p;
-	const struct rt_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	int64_t q, oh, ow, lo, hi, kk = g->k[0] * g->k[1];
 	int fast = g->d[0] == 1 && g->d[1] == 1 && g->s[0] == g->s[1] &&
 		   (g->s[0] == 1 || g->s[0] == 2);

@@ -26,7 +26,7 @@ static int64_t round16(int64_t x)
 
 int opr_rt_conv_wino_ok(const struct conv_param *p)
 {
-	const struct rt_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 
 	return g->ns == 2 && p->group == 1 && g->k[0] == 3 && g->k[1] == 3 &&
 	       g->s[0] == 1 && g->s[1] == 1 && g->d[0] == 1 && g->d[1] == 1 &&
@@ -113,7 +113,7 @@ static void wino_task(void *arg, int64_t t, int tid)
 	const struct conv_param *p = j->p;
 	const struct conv_wino *wp = &p->wp;
 	const struct rt_kern *k = p->kern;
-	const struct rt_geom *g = &p->gm;
+	const struct opr_window *g = &p->gm;
 	float *s = opr_rt_scratch(j->rt, tid);
 	float *P = s, *V = s + wp->off_v, *O = s + wp->off_o;
 	int64_t u0 = t * wp->upt, u1 = u0 + wp->upt, tiles, xi;
