@@ -6,38 +6,21 @@
  * Preprocessing (mean, std) comes from --mean/--std, else IN's metadata,
  * as for eval; given ones are stored in OUT.  --distill distils from IN as
  * it was read (a second copy, untouched by training), --teacher T.onnx from
- * T.  With --test-data, top-1 on that test split is printed before and
- * after.  One line per epoch goes to stdout (the progress bar, on a
+ * T.  With --test-data, top-1 on that test split is printed before,
+ * after every epoch (also in the log) and after.  One line per epoch goes to stdout (the progress bar, on a
  * terminal only, to stderr).  Ctrl-C stops after the current step; the
  * model trained so far is written and the exit code is 0 (a note on stderr
  * says so); a second Ctrl-C kills the process.  OUT is written through a
  * temporary file renamed into place and may not be IN.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/train_progress.h"
+#include "cli/ft_setup.h"
 #include "data/preprocess_meta.h"
 #include "train/finetune.h"
 #include "train/interrupt.h"
-
-/* The hook: the terminal bar, and a line per epoch on stdout. */
-static void ft_hook(void *ctx, const struct opr_trainlog_stat *st)
-{
-	cli_train_progress_hook(ctx, st);
-	if (st->kind != OPR_TRAINLOG_EPOCH)
-		return;
-	printf("epoch %d/%d  loss %.4f  acc %.2f %%", st->epoch, st->epochs,
-	       st->loss, st->acc);
-	if (!isnan(st->val_loss))
-		printf("  val_loss %.4f  val_acc %.2f %%", st->val_loss,
-		       st->val_acc);
-	printf("  %.0f img/s  %.1f s\n", st->images_per_s, st->elapsed);
-	fflush(stdout);
-}
 
 /* Checks the paths, before any work. */
 static int check_paths(const struct cli_args *a, struct opr_err *err)
@@ -95,7 +78,7 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 {
 	struct opr_graph *g = NULL, *teacher = NULL;
 	struct opr_dataset *train = NULL, *test = NULL;
-	struct cli_train_progress tp;
+	struct cli_ft_hooks hooks;
 	struct opr_preprocess pre;
 	struct opr_ft_result res;
 	struct opr_ft_opts o;
@@ -128,36 +111,12 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 	    (rc = opr_import_file(a->teacher ? a->teacher : a->in, &teacher,
 				  err)))
 		goto out;
-	threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (threads < 1)
-		threads = 1;
-	if (threads > 256)
-		threads = 256;
+	threads = cli_threads(a);
 	if (test && (rc = print_top1("before", g, a, test, &pre, threads, err)))
 		goto out;
 
-	opr_ft_defaults(&o);
-	o.epochs = a->epochs;
-	o.batch = a->batch;
-	o.threads = threads;
-	o.lr = a->lr;
-	o.weight_decay = a->wd;
-	o.seed = a->seed;
-	o.limit = a->limit;
-	o.val_split = a->val_split;
-	o.mean = pre.mean;
-	o.std = pre.std;
-	o.teacher = teacher;
-	o.temperature = a->temperature;
-	o.alpha = a->alpha;
-	o.bn_recal = a->bn_recal;
-	o.log_path = a->log;
-	o.log_every = a->log_every;
-	if (a->no_augment)
-		o.pad = o.flip = 0;
-	cli_train_progress_init(&tp, stderr);
-	o.hook = ft_hook;
-	o.hook_ctx = &tp;
+	cli_ft_opts(a, &pre, threads, teacher, &hooks, &o);
+	hooks.test = test;
 	if ((rc = opr_interrupt_install(err)))
 		goto out;
 	hooked = 1;

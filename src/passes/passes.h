@@ -19,6 +19,8 @@ struct opr_graph;
 
 struct opr_report;
 struct opr_fc3sigma_result;
+struct opr_dataset;
+struct opr_ft_opts;
 
 /* Options every pass may read.  Later passes add their fields here. */
 struct opr_pass_opts {
@@ -51,14 +53,33 @@ struct opr_pass_opts {
 						   for fine-tuning) here; the
 						   caller frees it with
 						   opr_fc3sigma_free() */
+	/* Training, for the passes that prune while training (bn_attn with
+	   data, sfp).  Both NULL: no --data given. */
+	const struct opr_dataset *train;	/* training images */
+	const struct opr_ft_opts *ft;	/* the recipe: epochs, batch, lr,
+					   schedule, threads, seed, mean/std,
+					   teacher, log and progress hooks;
+					   a pass that sets its own hook_fn
+					   calls ft->hook_fn from it */
+	long prune_every;	/* bn_attn: steps between re-selections
+				   (0: once per epoch) */
+	double gamma_l1;	/* bn_attn: L1 coefficient on BN gamma
+				   (< 0: the default 1e-4) */
+	double attn_t;		/* bn_attn: attention temperature (<= 0:
+				   the default 1) */
+	double norm_p;		/* sfp: the Lp norm's p (<= 0: the default
+				   2) */
 };
 
 /* Flags of a pass. */
 enum {
 	OPR_PASS_BUDGET = 1,	/* reads ratio / target_flops / round_to /
 				   exclude and needs ratio or target_flops */
-	OPR_PASS_EXCLUDE = 2	/* reads exclude, needs no budget
+	OPR_PASS_EXCLUDE = 2,	/* reads exclude, needs no budget
 				   (fc3sigma) */
+	OPR_PASS_DATA = 4,	/* needs train and ft (sfp): the CLI says so
+				   and exits 1 without --data */
+	OPR_PASS_TRAINS = 8	/* uses train and ft when given (bn_attn) */
 };
 
 /* One entry of the registry. */

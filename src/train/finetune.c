@@ -15,7 +15,7 @@
 #include "train/train.h"
 
 /* Everything a run holds; freed by ft_free(). */
-struct ft {
+struct opr_ft_run {
 	const struct opr_ft_opts *o;
 	const struct opr_dataset *ds;
 	struct opr_train *t;
@@ -29,6 +29,11 @@ struct ft {
 	int *labels;		/* batch */
 	float *dz;		/* batch * k: dL/dz with a teacher */
 	float *tz;		/* batch * k: the teacher's logits */
+	struct opr_graph *g;	/* the graph trained */
+	int *sgd_of;		/* engine tensor -> SGD tensor (-1: none) */
+	struct opr_trainlog *tl; /* the log while epochs run */
+	long step, spe;		/* steps done, steps per epoch */
+	int epochs_done;
 };
 
 void opr_ft_defaults(struct opr_ft_opts *o)
@@ -56,7 +61,7 @@ static double ft_now(void)
 }
 
 /* The one non-initializer input: static C, H, W into f. */
-static int find_input(const struct opr_graph *g, struct ft *f,
+static int find_input(const struct opr_graph *g, struct opr_ft_run *f,
 		      struct opr_err *err)
 {
 	const struct opr_value *v = NULL;
@@ -105,7 +110,7 @@ static int check_opts(const struct opr_ft_opts *o, struct opr_err *err)
 }
 
 /* A batcher over idx[0..n-1]: augmented and shuffled for training. */
-static int make_batcher(struct ft *f, const int *idx, int n, int train,
+static int make_batcher(struct opr_ft_run *f, const int *idx, int n, int train,
 			struct opr_batcher **out, struct opr_err *err)
 {
 	struct opr_batcher_opts bo;
@@ -127,7 +132,7 @@ static int make_batcher(struct ft *f, const int *idx, int n, int train,
 }
 
 /* The SGD over every trainable tensor, and the masks. */
-static int make_sgd(struct ft *f, struct opr_err *err)
+static int make_sgd(struct opr_ft_run *f, struct opr_err *err)
 {
 	const struct opr_ft_opts *o = f->o;
 	struct opr_sgd_opts so;
@@ -139,7 +144,7 @@ static int make_sgd(struct ft *f, struct opr_err *err)
 	so.weight_decay = o->weight_decay;
 	if ((rc = opr_sgd_new(&so, &f->sgd, err)))
 		return rc;
-	map = malloc((size_t)(n > 0 ? n : 1) * sizeof(int));
+	map = f->sgd_of = malloc((size_t)(n > 0 ? n : 1) * sizeof(int));
 	if (!map)
 		return opr_errf(err, OPR_ENOMEM, "finetune: out of memory");
 	for (i = 0; i < n; i++) {
@@ -166,7 +171,6 @@ static int make_sgd(struct ft *f, struct opr_err *err)
 			goto out;
 	}
 out:
-	free(map);
 	return rc;
 }
 
@@ -188,7 +192,7 @@ static long count_correct(const float *z, const int *labels, int n, int k)
 }
 
 /* Checks labels of a batch against the k logits. */
-static int check_labels(const struct ft *f, int n, struct opr_err *err)
+static int check_labels(const struct opr_ft_run *f, int n, struct opr_err *err)
 {
 	int i;
 
@@ -201,7 +205,7 @@ static int check_labels(const struct ft *f, int n, struct opr_err *err)
 }
 
 /* BN recalibration: cumulative statistics over o->bn_recal batches. */
-static int bn_recal(struct ft *f, struct opr_ft_result *res,
+static int bn_recal(struct opr_ft_run *f, struct opr_ft_result *res,
 		    struct opr_err *err)
 {
 	struct opr_batcher *b = NULL;
@@ -242,7 +246,7 @@ static int bn_recal(struct ft *f, struct opr_ft_result *res,
 }
 
 /* Validation loss and top-1 % in inference mode. */
-static int validate(struct ft *f, double *loss, double *acc,
+static int validate(struct opr_ft_run *f, double *loss, double *acc,
 		    struct opr_err *err)
 {
 	double sum = 0.0;
@@ -274,7 +278,7 @@ static int validate(struct ft *f, double *loss, double *acc,
 }
 
 /* One SGD step on the batch in f->x: the loss into *loss. */
-static int train_step(struct ft *f, int n, double lr, double *loss,
+static int train_step(struct opr_ft_run *f, int n, double lr, double *loss,
 		      long *correct, struct opr_err *err)
 {
 	const struct opr_ft_opts *o = f->o;
@@ -310,8 +314,72 @@ static int train_step(struct ft *f, int n, double lr, double *loss,
 	return opr_sgd_step(f->sgd, lr, err);
 }
 
+/* The run's hook at point when, if there is one. */
+static int call_hook(struct opr_ft_run *f, int when, struct opr_err *err)
+{
+	if (!f->o->hook_fn)
+		return OPR_OK;
+	return f->o->hook_fn(f->o->hook_fn_ctx, f, when, err);
+}
+
+struct opr_graph *opr_ft_graph(struct opr_ft_run *run)
+{
+	return run->g;
+}
+
+long opr_ft_steps(const struct opr_ft_run *run)
+{
+	return run->step;
+}
+
+int opr_ft_epochs_done(const struct opr_ft_run *run)
+{
+	return run->epochs_done;
+}
+
+long opr_ft_steps_per_epoch(const struct opr_ft_run *run)
+{
+	return run->spe;
+}
+
+/* The SGD tensor of the trainable tensor called name, or -1. */
+static int sgd_tensor(const struct opr_ft_run *run, const char *name)
+{
+	int i = name ? opr_train_find(run->t, name) : -1;
+
+	return i < 0 || !run->sgd_of ? -1 : run->sgd_of[i];
+}
+
+int opr_ft_set_mask(struct opr_ft_run *run, const char *tensor,
+		    const unsigned char *keep, int mode, struct opr_err *err)
+{
+	int t = sgd_tensor(run, tensor);
+
+	if (t < 0)
+		return opr_errf(err, OPR_EUSAGE, "finetune: mask '%s' names no "
+				"trainable tensor", tensor ? tensor : "(null)");
+	return opr_sgd_set_mask(run->sgd, t, keep, mode, err);
+}
+
+int opr_ft_set_l1(struct opr_ft_run *run, const char *tensor, double l1,
+		  struct opr_err *err)
+{
+	int t = sgd_tensor(run, tensor);
+
+	if (t < 0)
+		return opr_errf(err, OPR_EUSAGE, "finetune: L1 on '%s', which "
+				"is no trainable tensor", tensor ? tensor :
+				"(null)");
+	return opr_sgd_set_l1(run->sgd, t, l1, err);
+}
+
+void opr_ft_set_test(struct opr_ft_run *run, double loss, double acc)
+{
+	opr_trainlog_set_test(run->tl, loss, acc);
+}
+
 /* The epochs of SGD. */
-static int train_epochs(struct ft *f, struct opr_ft_result *res,
+static int train_epochs(struct opr_ft_run *f, struct opr_ft_result *res,
 			struct opr_err *err)
 {
 	const struct opr_ft_opts *o = f->o;
@@ -346,6 +414,10 @@ static int train_epochs(struct ft *f, struct opr_ft_result *res,
 	if ((rc = opr_trainlog_open(&lo, &tl, err)))
 		return rc;
 	opr_train_set_bn(f->t, OPR_TRAIN_BN_MOMENTUM);
+	f->tl = tl;
+	f->spe = spe;
+	if ((rc = call_hook(f, OPR_FT_START, err)))
+		goto out;
 	for (e = 0; e < o->epochs && !res->interrupted; e++) {
 		opr_batcher_epoch(f->train_b, e);
 		for (;;) {
@@ -358,11 +430,14 @@ static int train_epochs(struct ft *f, struct opr_ft_result *res,
 			if ((rc = train_step(f, n, lr, &loss, &correct, err)))
 				goto out;
 			step++;
-			res->steps = step;
+			f->step = res->steps = step;
 			if (step == 1)
 				res->first_loss = loss;
 			res->last_loss = loss;
 			if ((rc = opr_trainlog_step(tl, lr, loss, correct, n, err)))
+				goto out;
+			if (o->hook_every > 0 && step % o->hook_every == 0 &&
+			    (rc = call_hook(f, OPR_FT_STEP, err)))
 				goto out;
 			if (opr_interrupted()) {
 				res->interrupted = 1;
@@ -371,21 +446,25 @@ static int train_epochs(struct ft *f, struct opr_ft_result *res,
 		}
 		if (res->interrupted)
 			break;
+		opr_trainlog_epoch_stop(tl);
 		vl = va = NAN;
 		if (f->val_b && (rc = validate(f, &vl, &va, err)))
 			goto out;
 		res->val_loss = vl;
 		res->val_acc = va;
-		res->epochs_done = e + 1;
-		if ((rc = opr_trainlog_epoch(tl, vl, va, err)))
+		res->epochs_done = f->epochs_done = e + 1;
+		if ((rc = call_hook(f, OPR_FT_EPOCH, err)) ||
+		    (rc = opr_trainlog_epoch(tl, vl, va, err)))
 			goto out;
 	}
+	rc = call_hook(f, OPR_FT_END, err);
 out:
+	f->tl = NULL;
 	rc2 = opr_trainlog_close(tl, res->interrupted, rc ? NULL : err);
 	return rc ? rc : rc2;
 }
 
-static void ft_free(struct ft *f)
+static void ft_free(struct opr_ft_run *f)
 {
 	opr_batcher_free(f->train_b);
 	opr_batcher_free(f->val_b);
@@ -398,10 +477,11 @@ static void ft_free(struct ft *f)
 	free(f->labels);
 	free(f->dz);
 	free(f->tz);
+	free(f->sgd_of);
 }
 
 /* Plans the teacher for the batch and checks its logits. */
-static int make_teacher(struct ft *f, struct opr_err *err)
+static int make_teacher(struct opr_ft_run *f, struct opr_err *err)
 {
 	struct opr_rt_info info;
 	int rc;
@@ -426,7 +506,7 @@ int opr_finetune(struct opr_graph *g, const struct opr_dataset *ds,
 		 struct opr_err *err)
 {
 	struct opr_ft_result dummy;
-	struct ft f;
+	struct opr_ft_run f;
 	int64_t per;
 	double t0 = ft_now();
 	int rc;
@@ -439,6 +519,7 @@ int opr_finetune(struct opr_graph *g, const struct opr_dataset *ds,
 	memset(&f, 0, sizeof(f));
 	f.o = o;
 	f.ds = ds;
+	f.g = g;
 	if ((rc = check_opts(o, err)) || (rc = find_input(g, &f, err)))
 		return rc;
 	if ((rc = opr_val_split(o->limit > 0 && o->limit < ds->n ? o->limit :

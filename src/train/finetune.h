@@ -22,6 +22,12 @@
  *      running statistics, as torch's train();
  *   4. at the end of each epoch, the validation loss and top-1 (inference
  *      mode), logged.
+ * A hook (opr_ft_opts.hook_fn) is called at the start, every hook_every
+ * steps, after every epoch and at the end; through the run handle it may
+ * read and change the weights (they are g's initializer bytes), set
+ * soft or hard masks and L1 coefficients by tensor name, and add a test
+ * result to the epoch's log record.  The soft-pruning passes (bn_attn,
+ * sfp) re-select their masks there; the CLI evaluates the test set.
  * The parameters and BN running statistics are the graph's initializer
  * bytes, updated in place by the engine and the optimizer, so g holds the
  * trained model when opr_finetune() returns (also after an interrupt or a
@@ -38,7 +44,27 @@
 #include "onnx_prune.h"
 #include "ir.h"
 #include "train/schedule.h"
+#include "train/sgd.h"
 #include "train/trainlog.h"
+
+struct opr_ft_run;
+
+/* When the hook of a run is called. */
+enum opr_ft_when {
+	OPR_FT_START = 0,	/* before the first step (after BN recal) */
+	OPR_FT_STEP,		/* after every hook_every-th step */
+	OPR_FT_EPOCH,		/* after an epoch, its validation done, before
+				   its log record is written */
+	OPR_FT_END		/* after the last step (also when
+				   interrupted) */
+};
+
+/*
+ * The hook: when is enum opr_ft_when.  Returns OPR_OK, or an error (err
+ * filled) that stops the run with that error.
+ */
+typedef int (*opr_ft_hook)(void *ctx, struct opr_ft_run *run, int when,
+			   struct opr_err *err);
 
 /* A fixed mask of one initializer: keep[i] == 0 zeroes element i. */
 struct opr_ft_mask {
@@ -81,6 +107,10 @@ struct opr_ft_opts {
 	int log_every;		/* a step record every this many steps */
 	opr_trainlog_hook hook;	/* progress hook, or NULL */
 	void *hook_ctx;		/* its context */
+	opr_ft_hook hook_fn;	/* the run's hook (see above), or NULL */
+	void *hook_fn_ctx;	/* its context */
+	long hook_every;	/* OPR_FT_STEP every this many steps (0: no
+				   step calls) */
 };
 
 /* What a run did. */
@@ -116,5 +146,35 @@ void opr_ft_defaults(struct opr_ft_opts *o);
 int opr_finetune(struct opr_graph *g, const struct opr_dataset *ds,
 		 const struct opr_ft_opts *o, struct opr_ft_result *res,
 		 struct opr_err *err);
+
+/* The graph being trained: its initializers hold the current weights. */
+struct opr_graph *opr_ft_graph(struct opr_ft_run *run);
+
+/* Steps done so far, and epochs completed so far. */
+long opr_ft_steps(const struct opr_ft_run *run);
+int opr_ft_epochs_done(const struct opr_ft_run *run);
+
+/* Steps per epoch of the run (>= 1). */
+long opr_ft_steps_per_epoch(const struct opr_ft_run *run);
+
+/*
+ * Sets, replaces or removes (mode OPR_SGD_MASK_OFF, keep NULL) the mask of
+ * the trainable initializer called tensor, as opr_sgd_set_mask(): keep has
+ * one byte per element, 0 where it must be zero; the parameter and its
+ * momentum are zeroed there at once, and again after every step when mode
+ * is OPR_SGD_MASK_HARD.  OPR_EUSAGE when tensor names no trainable tensor.
+ */
+int opr_ft_set_mask(struct opr_ft_run *run, const char *tensor,
+		    const unsigned char *keep, int mode, struct opr_err *err);
+
+/* The L1 coefficient (>= 0) of the trainable tensor called tensor. */
+int opr_ft_set_l1(struct opr_ft_run *run, const char *tensor, double l1,
+		  struct opr_err *err);
+
+/*
+ * Test loss and top-1 % to add to this epoch's log record (call from the
+ * OPR_FT_EPOCH hook; NAN: not measured).
+ */
+void opr_ft_set_test(struct opr_ft_run *run, double loss, double acc);
 
 #endif

@@ -33,6 +33,8 @@ struct opr_trainlog {
 	double lr;		/* rate of the last step */
 	struct window rec;	/* since the last step record */
 	struct window ep;	/* since the start of the epoch */
+	double test_loss, test_acc;	/* for the next epoch record */
+	double stop;		/* when the epoch's steps ended; NAN: not yet */
 };
 
 /* CLOCK_MONOTONIC in seconds. */
@@ -98,6 +100,8 @@ int opr_trainlog_open(const struct opr_trainlog_opts *o,
 	}
 	tl->t0 = tl->o.now();
 	tl->epoch = 1;
+	tl->test_loss = tl->test_acc = NAN;
+	tl->stop = NAN;
 	win_reset(&tl->rec, tl->t0);
 	win_reset(&tl->ep, tl->t0);
 	*out = tl;
@@ -121,6 +125,7 @@ static void stat_of(const struct opr_trainlog *tl, const struct window *w,
 	st->total = (long)tl->o.epochs * tl->o.images_per_epoch;
 	st->lr = tl->lr;
 	st->loss = st->acc = st->val_loss = st->val_acc = NAN;
+	st->test_loss = st->test_acc = NAN;
 	st->elapsed = now - tl->t0;
 	if (!w)
 		return;
@@ -166,6 +171,10 @@ static void put_record(struct opr_trainlog *tl,
 	if (st->kind == OPR_TRAINLOG_EPOCH) {
 		put_num(f, "val_loss", "%.6g", st->val_loss);
 		put_num(f, "val_accuracy", "%.4f", st->val_acc);
+		if (isfinite(st->test_loss) || isfinite(st->test_acc)) {
+			put_num(f, "test_loss", "%.6g", st->test_loss);
+			put_num(f, "test_accuracy", "%.4f", st->test_acc);
+		}
 	}
 	if (st->kind == OPR_TRAINLOG_END)
 		fprintf(f, ",\"interrupted\":%s", st->interrupted ? "true" : "false");
@@ -221,13 +230,33 @@ int opr_trainlog_epoch(struct opr_trainlog *tl, double val_loss,
 	struct opr_trainlog_stat st;
 	double now = tl->o.now();
 
-	stat_of(tl, &tl->ep, OPR_TRAINLOG_EPOCH, now, &st);
+	stat_of(tl, &tl->ep, OPR_TRAINLOG_EPOCH, isnan(tl->stop) ? now :
+		tl->stop, &st);
+	st.elapsed = now - tl->t0;
+	tl->stop = NAN;
 	st.val_loss = val_loss;
 	st.val_acc = val_acc;
+	st.test_loss = tl->test_loss;
+	st.test_acc = tl->test_acc;
+	tl->test_loss = tl->test_acc = NAN;
 	win_reset(&tl->ep, now);
 	win_reset(&tl->rec, now);
 	tl->epoch++;
 	return emit(tl, &st, err);
+}
+
+void opr_trainlog_epoch_stop(struct opr_trainlog *tl)
+{
+	if (tl)
+		tl->stop = tl->o.now();
+}
+
+void opr_trainlog_set_test(struct opr_trainlog *tl, double loss, double acc)
+{
+	if (!tl)
+		return;
+	tl->test_loss = loss;
+	tl->test_acc = acc;
 }
 
 int opr_trainlog_close(struct opr_trainlog *tl, int interrupted,

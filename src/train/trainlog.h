@@ -13,7 +13,8 @@
  *	or the start of the epoch, whichever is later;
  *   {"type":"epoch", ... as above ..., "val_loss":0.51,"val_accuracy":83.2}
  *	at the end of each epoch, over the whole epoch; val_* are null
- *	without validation;
+ *	without validation; "test_loss" and "test_accuracy" follow when
+ *	opr_trainlog_set_test() gave them for the epoch;
  *   {"type":"end","epoch":3,"step":1407,"images":180000,"images_per_s":...,
  *    "elapsed":...,"interrupted":false}
  *	once, at the close, over the whole run.
@@ -57,6 +58,8 @@ struct opr_trainlog_stat {
 	double elapsed;		/* seconds since the log was opened */
 	double val_loss;	/* epoch: validation loss; else NAN */
 	double val_acc;		/* epoch: validation top-1 %; else NAN */
+	double test_loss;	/* epoch: test loss when given; else NAN */
+	double test_acc;	/* epoch: test top-1 % when given; else NAN */
 	int interrupted;	/* end: 1 when the run was interrupted */
 };
 
@@ -103,6 +106,19 @@ int opr_trainlog_step(struct opr_trainlog *tl, double lr, double loss,
  */
 int opr_trainlog_epoch(struct opr_trainlog *tl, double val_loss,
 		       double val_acc, struct opr_err *err);
+
+/*
+ * Marks the end of the current epoch's steps: the epoch record's
+ * images_per_s counts until here, so that validation and test runs
+ * between this call and opr_trainlog_epoch() do not slow it down.
+ */
+void opr_trainlog_epoch_stop(struct opr_trainlog *tl);
+
+/*
+ * Test loss and top-1 % (NAN: not measured) for the record of the current
+ * epoch, written by the next opr_trainlog_epoch() and then forgotten.
+ */
+void opr_trainlog_set_test(struct opr_trainlog *tl, double loss, double acc);
 
 /*
  * Writes the end record (interrupted: 1 after Ctrl-C), closes the file and

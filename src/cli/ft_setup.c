@@ -1,0 +1,95 @@
+/*
+ * ft_setup.c - what `finetune` and the prune pipeline share about
+ * training: the thread count, struct opr_ft_opts from the command line,
+ * the epoch line on stdout, and the per-epoch test evaluation (a hook of
+ * the run that scores the graph on the test split and puts the result in
+ * the epoch's log record and line).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/ft_setup.h"
+
+int cli_threads(const struct cli_args *a)
+{
+	int t = a->threads > 0 ? a->threads :
+		(int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	return t < 1 ? 1 : t > 256 ? 256 : t;
+}
+
+void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
+		 int threads, const struct opr_graph *teacher,
+		 struct cli_ft_hooks *h, struct opr_ft_opts *o)
+{
+	opr_ft_defaults(o);
+	o->epochs = a->epochs;
+	o->batch = a->batch;
+	o->threads = threads;
+	o->lr = a->lr;
+	o->weight_decay = a->wd;
+	o->seed = a->seed;
+	o->limit = a->limit;
+	o->val_split = a->val_split;
+	o->mean = pre->mean;
+	o->std = pre->std;
+	o->teacher = teacher;
+	o->temperature = a->temperature;
+	o->alpha = a->alpha;
+	o->bn_recal = a->bn_recal;
+	o->log_path = a->log;
+	o->log_every = a->log_every;
+	if (a->no_augment)
+		o->pad = o->flip = 0;
+	memset(h, 0, sizeof(*h));
+	h->a = a;
+	h->pre = pre;
+	h->threads = threads;
+	cli_train_progress_init(&h->tp, stderr);
+	o->hook = cli_ft_log_hook;
+	o->hook_ctx = h;
+	o->hook_fn = cli_ft_test_hook;
+	o->hook_fn_ctx = h;
+}
+
+void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st)
+{
+	struct cli_ft_hooks *h = ctx;
+
+	cli_train_progress_hook(&h->tp, st);
+	if (st->kind != OPR_TRAINLOG_EPOCH)
+		return;
+	printf("epoch %d/%d  loss %.4f  acc %.2f %%", st->epoch, st->epochs,
+	       st->loss, st->acc);
+	if (!isnan(st->val_loss))
+		printf("  val_loss %.4f  val_acc %.2f %%", st->val_loss,
+		       st->val_acc);
+	if (!isnan(st->test_acc))
+		printf("  test_loss %.4f  test_acc %.2f %%", st->test_loss,
+		       st->test_acc);
+	printf("  %.0f img/s  %.1f s\n", st->images_per_s, st->elapsed);
+	fflush(stdout);
+}
+
+int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
+		     struct opr_err *err)
+{
+	struct cli_ft_hooks *h = ctx;
+	struct cli_eval_sum s;
+	int rc;
+
+	if (when != OPR_FT_EPOCH || !h->test)
+		return OPR_OK;
+	memset(&s, 0, sizeof(s));
+	rc = cli_eval_graph(opr_ft_graph(run), h->a->in, h->test, h->pre, 128,
+			    h->threads, 0, &s, err);
+	if (rc)
+		return rc;
+	h->test_acc = s.n ? 100.0 * (double)s.top1 / (double)s.n : NAN;
+	h->test_loss = s.loss;
+	opr_ft_set_test(run, h->test_loss, h->test_acc);
+	return OPR_OK;
+}

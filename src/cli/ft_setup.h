@@ -1,0 +1,52 @@
+/*
+ * ft_setup.h - training set-up shared by `finetune` (cmd_finetune.c) and
+ * the prune pipeline (cmd_prune.c): see ft_setup.c.
+ */
+#ifndef OPR_CLI_FT_SETUP_H
+#define OPR_CLI_FT_SETUP_H
+
+#include "cli/train_progress.h"
+#include "data/preprocess_meta.h"
+#include "train/finetune.h"
+
+struct cli_args;
+struct opr_dataset;
+
+/* The hooks' state: the progress bar, the test split and its last score. */
+struct cli_ft_hooks {
+	const struct cli_args *a;
+	const struct opr_preprocess *pre;
+	int threads;
+	struct cli_train_progress tp;	/* the terminal bar */
+	const struct opr_dataset *test;	/* evaluated after every epoch when
+					   not NULL (the caller sets it) */
+	double test_loss, test_acc;	/* the last evaluation (top-1 %) */
+};
+
+/* --threads, or one per online core, clamped to [1, 256]. */
+int cli_threads(const struct cli_args *a);
+
+/*
+ * Fills o from a's training options (--epochs, --batch, --lr, --wd,
+ * --seed, --limit, --val-split, --temperature, --alpha, --bn-recal, --log,
+ * --log-every, --no-augment), pre's mean and std (pre must outlive o),
+ * threads and teacher (NULL: no distillation), and sets both hooks to h's:
+ * the progress bar and epoch line (cli_ft_log_hook) and the per-epoch test
+ * evaluation (cli_ft_test_hook, active once h->test is set).
+ */
+void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
+		 int threads, const struct opr_graph *teacher,
+		 struct cli_ft_hooks *h, struct opr_ft_opts *o);
+
+/* trainlog hook: the bar on stderr, one line per epoch on stdout. */
+void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st);
+
+/*
+ * opr_ft_hook: after every epoch, top-1 and loss of the graph on h->test
+ * (when set) into the epoch's log record and line.  Other calls do
+ * nothing.
+ */
+int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
+		     struct opr_err *err);
+
+#endif
