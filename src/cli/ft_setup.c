@@ -81,7 +81,8 @@ int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
 	struct cli_eval_sum s;
 	int rc;
 
-	if (when != OPR_FT_EPOCH || !h->test)
+	if (!h->test || !(when == OPR_FT_EPOCH ||
+			  (when == OPR_FT_START && h->a->bn_recal > 0)))
 		return OPR_OK;
 	memset(&s, 0, sizeof(s));
 	rc = cli_eval_graph(opr_ft_graph(run), h->a->in, h->test, h->pre, 128,
@@ -90,6 +91,12 @@ int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
 		return rc;
 	h->test_acc = s.n ? 100.0 * (double)s.top1 / (double)s.n : NAN;
 	h->test_loss = s.loss;
+	if (when == OPR_FT_START) {
+		printf("recal   top-1 %.2f %% (%ld/%ld)  loss %.4f  after BN "
+		       "recalibration\n", h->test_acc, s.top1, s.n, s.loss);
+		fflush(stdout);
+		return OPR_OK;
+	}
 	opr_ft_set_test(run, h->test_loss, h->test_acc);
 	return OPR_OK;
 }

@@ -43,8 +43,9 @@ void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st);
 
 /*
  * opr_ft_hook: after every epoch, top-1 and loss of the graph on h->test
- * (when set) into the epoch's log record and line.  Other calls do
- * nothing.
+ * (when set) into the epoch's log record and line; at the start, after
+ * BN recalibration (--bn-recal), a "recal" line with the same.  Other
+ * calls do nothing.
  */
 int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
 		     struct opr_err *err);
