@@ -1,6 +1,6 @@
 # finetune.sh MODE BIN MODEL FMNIST_DIR - the tests of `onnx-prune
 # finetune` (see CMakeLists.txt); MODE is determinism, loss, bnrecal,
-# sigint or usage.  Exits 0 on success, 77 when the data is missing.
+# testdata, sigint or usage.  Exits 0 on success, 77 when the data is missing.
 
 mode=$1 bin=$2 model=$3 dir=$4
 . "$(dirname "$0")/../cli/lib.sh"
@@ -73,6 +73,27 @@ bnrecal)
 	echo "pruned $a %, recalibrated $b %"
 	awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a + 20) }' ||
 		fail "BN recalibration: $a % -> $b %, want 20 points more"
+	;;
+testdata)
+	# --test-data: scored after BN recalibration, after every epoch (in
+	# the line and the log) and after; the last epoch's score is the
+	# final model's
+	need_data
+	ft "$model" "$scratch/t.onnx" --data "$data" --epochs 2 --batch 64 \
+		--limit 256 --threads 2 --bn-recal 2 --test-data "$data" \
+		--log "$scratch/t.jsonl" $norm
+	want_rc 0
+	want_out "recal   top-1"
+	n=$(grep -c '"type":"epoch".*"test_accuracy":[0-9]' "$scratch/t.jsonl")
+	[ "$n" -eq 2 ] || fail "$n epoch records with a test accuracy, want 2"
+	last=$(grep '"type":"epoch"' "$scratch/t.jsonl" | tail -1 |
+		sed 's/.*"test_accuracy":\([0-9.]*\).*/\1/')
+	after=$(printf '%s\n' "$out" | awk '/^after / { print $3 }')
+	echo "last epoch $last %, after $after %"
+	awk -v a="$last" -v b="$after" 'BEGIN { d = a - b; exit !(d < 0.005 && d > -0.005) }' ||
+		fail "last epoch's test top-1 $last differs from the final $after"
+	printf '%s\n' "$out" | grep -q '^epoch 2/2 .*test_acc' ||
+		fail "no test_acc on the line of epoch 2"
 	;;
 sigint)
 	need_data
