@@ -24,16 +24,11 @@ bb=$root/build-bench
 py=${PYTHON:-/usr/bin/python3}
 models=${MODELS:-"/work/shared/models/resnet56.onnx /work/shared/models/fmnist_vgg16.onnx"}
 mkdir -p "$bb"
+. "$root/bench/lib.sh"
 
 if [ -z "${LIBDIR:-}" ]; then
-	if ! cmake -S "$root" -B "$bb" -DCMAKE_BUILD_TYPE=Release \
-		-DCMAKE_C_COMPILER=gcc >"$bb/cmake.log" 2>&1 ||
-	   ! cmake --build "$bb" --target onnxprune onnx_proto -j2 \
-		>>"$bb/cmake.log" 2>&1; then
-		echo "import_export.sh: Release build in $bb failed (see" \
-		     "$bb/cmake.log); LIBDIR=build uses the main build" >&2
-		exit 1
-	fi
+	bench_build import_export.sh "; LIBDIR=build uses the main build" \
+		onnxprune onnx_proto
 	LIBDIR=$bb
 fi
 case $LIBDIR in /*) ;; *) LIBDIR=$root/$LIBDIR ;; esac

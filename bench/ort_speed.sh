@@ -33,14 +33,10 @@ models=${MODELS:-"$sm/resnet20.onnx $sm/resnet56.onnx $sm/shufflenetv2_x0_5.onnx
 bb=$root/build-bench
 export NODE_PATH=${NODE_PATH:-$root/tools/ort/node_modules}
 mkdir -p "$bb"
+. "$root/bench/lib.sh"
 
 if [ -z "${ONNX_PRUNE:-}" ]; then
-	if ! cmake -S "$root" -B "$bb" -DCMAKE_BUILD_TYPE=Release \
-		-DCMAKE_C_COMPILER=gcc >"$bb/cmake.log" 2>&1 ||
-	   ! cmake --build "$bb" --target onnx-prune -j2 >>"$bb/cmake.log" 2>&1; then
-		echo "ort_speed.sh: Release build in $bb failed (see $bb/cmake.log)" >&2
-		exit 1
-	fi
+	bench_build ort_speed.sh "" onnx-prune
 	ONNX_PRUNE=$bb/onnx-prune
 fi
 blas_inc=$(sed -n 's/^OPENBLAS_INCLUDE:PATH=//p' "$bb/CMakeCache.txt" 2>/dev/null)
@@ -48,19 +44,6 @@ blas_lib=$(sed -n 's/^OPENBLAS_LIB:FILEPATH=//p' "$bb/CMakeCache.txt" 2>/dev/nul
 gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 	-I"${blas_inc:-/usr/include/x86_64-linux-gnu/openblas-pthread}" \
 	"$root/bench/sgemm_peak.c" "${blas_lib:--lopenblas}" -o "$bb/sgemm_peak"
-
-# C,H,W of a model's input (the Fashion-MNIST ones are 1x28x28).
-chw_of() {
-	case $(basename "$1") in
-	fmnist_*) echo 1,28,28 ;;
-	*) echo 3,32,32 ;;
-	esac
-}
-
-# Pulls "key": number out of a one-object JSON text.
-jnum() {
-	sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p" | head -1
-}
 
 res=$bb/ort_speed.txt
 : >"$res"
@@ -104,15 +87,7 @@ echo "onnx-prune $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo ?)"
      "$threads threads, $rounds interleaved rounds (median of per-run medians)"
 echo "machine: $(nproc) CPUs, sgemm peak $peak GFLOP/s (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset});" \
      "load average before $load0, after $load1"
-awk -v peak="$peak" '
-function median(s,   a, n, i, j, t) {
-	n = split(s, a, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v peak="$peak" "$bench_median"'
 $3 == "macs" { macs[$1] = $4; next }
 {
 	k = $1 " " $2

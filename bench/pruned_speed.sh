@@ -26,26 +26,12 @@ bb=$root/build-bench
 out=$bb/pruned
 export NODE_PATH=${NODE_PATH:-$root/tools/ort/node_modules}
 mkdir -p "$out"
+. "$root/bench/lib.sh"
 
 if [ -z "${ONNX_PRUNE:-}" ]; then
-	if ! cmake -S "$root" -B "$bb" -DCMAKE_BUILD_TYPE=Release \
-		-DCMAKE_C_COMPILER=gcc >"$bb/cmake.log" 2>&1 ||
-	   ! cmake --build "$bb" --target onnx-prune -j2 >>"$bb/cmake.log" 2>&1; then
-		echo "pruned_speed.sh: Release build in $bb failed (see $bb/cmake.log)" >&2
-		exit 1
-	fi
+	bench_build pruned_speed.sh "" onnx-prune
 	ONNX_PRUNE=$bb/onnx-prune
 fi
-
-chw_of() {
-	case $(basename "$1") in
-	fmnist_*) echo 1,28,28 ;;
-	*) echo 3,32,32 ;;
-	esac
-}
-jnum() {
-	sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p" | head -1
-}
 
 # The variants of each model: orig, p50 (l1 at 50 % MACs), p50r8 (the
 # same with --round-to 8).
@@ -85,15 +71,7 @@ done
 echo "onnx-prune $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo ?)," \
      "onnxruntime-node $(node -e 'console.log(require("onnxruntime-node/package.json").version)' 2>/dev/null || echo ?)," \
      "$threads threads, $rounds rounds (median), l1 --target-flops 0.5"
-awk '
-function median(s,   a, n, i, j, t) {
-	n = split(s, a, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$bench_median"'
 $4 == "macs" { macs[$1, $2] = $5; next }
 {
 	k = $1 " " $2 " " $3

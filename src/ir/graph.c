@@ -3,6 +3,7 @@
  *
  * Topological sorting, compaction and verification live in graph_check.c.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,4 +316,15 @@ const char *opr_node_desc(const struct opr_graph *g, int i, char *buf, size_t le
 	else
 		snprintf(buf, len, "node #%d (%s)", i, n->op_type);
 	return buf;
+}
+
+int opr_node_verrf(struct opr_err *err, int code, const struct opr_graph *g,
+		   int node, const char *fmt, va_list ap)
+{
+	char desc[300], msg[OPR_ERR_MSG];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return opr_errf(err, code, "%s%s%s: %s", g->path ? g->path : "",
+			g->path ? ": " : "", opr_node_desc(g, node, desc,
+							   sizeof(desc)), msg);
 }

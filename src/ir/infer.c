@@ -18,15 +18,13 @@
 int opr_infer_errf(const struct opr_graph *g, int node, struct opr_err *err,
 		   const char *fmt, ...)
 {
-	char buf[300], msg[OPR_ERR_MSG];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = opr_node_verrf(err, OPR_ESHAPE, g, node, fmt, ap);
 	va_end(ap);
-	return opr_errf(err, OPR_ESHAPE, "%s%s%s: %s", g->path ? g->path : "",
-			g->path ? ": " : "", opr_node_desc(g, node, buf, sizeof(buf)),
-			msg);
+	return rc;
 }
 
 struct opr_value *opr_infer_in(const struct opr_graph *g, int node, int k)

@@ -71,24 +71,11 @@ int opr_const_floats(const struct opr_graph *g, int v, double *out, int max,
 		     int *n);
 
 /*
- * Reads the INTS attribute name of n into out[0..*n).  Returns 1 when
- * present, 0 when absent, -1 when present but not INTS or longer than max.
- */
-int opr_attr_ints(const struct opr_node *n, const char *name, int64_t *out,
-		  int max, int *cnt);
-
-/* Normalises axis a against rank (a in [-rank, rank)).  -1 when out of range. */
-int opr_norm_axis(int64_t a, int rank, int *out);
-
-/*
  * Infers the outputs of one node (opr_infer_shapes() runs it over all
  * nodes; the folding sweep node by node).  Unknown ops, dead nodes and ops
  * without an infer function are left alone.  Returns OPR_OK or OPR_ESHAPE.
  */
 int opr_infer_node(struct opr_graph *g, int node, struct opr_err *err);
-
-/* Default-domain opset version of g, 13 when the graph lists none. */
-int64_t opr_graph_opset(const struct opr_graph *g);
 
 /*
  * Multidirectional (numpy) broadcast of a and b into out.  Returns 0, or the

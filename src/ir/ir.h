@@ -17,6 +17,7 @@
 #ifndef OPR_IR_H
 #define OPR_IR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -282,5 +283,35 @@ int opr_graph_verify(const struct opr_graph *g, struct opr_err *err);
 
 /* Short description of node i for messages: "node 'name' (Op)". */
 const char *opr_node_desc(const struct opr_graph *g, int i, char *buf, size_t len);
+
+/*
+ * Sets err to code with the message "PATH: node 'name' (Op): MSG" (PATH:
+ * g->path, left out with its ": " when NULL; MSG: fmt formatted with ap)
+ * and returns code.  What shape inference, the runtime and the training
+ * engine report a node's error with (opr_infer_errf, opr_rt_errf,
+ * tr_errf).
+ */
+int opr_node_verrf(struct opr_err *err, int code, const struct opr_graph *g,
+		   int node, const char *fmt, va_list ap);
+
+/*
+ * Reads the INTS attribute name of n into out[0..*cnt) (*cnt = 0 first).
+ * Returns 1 when present, 0 when absent, -1 when present but not INTS or
+ * longer than max (infer.c).
+ */
+int opr_attr_ints(const struct opr_node *n, const char *name, int64_t *out,
+		  int max, int *cnt);
+
+/*
+ * Normalises axis a against rank into *out (a in [-rank, rank)).  Returns
+ * 0, or -1 (*out untouched) when out of range (infer.c).
+ */
+int opr_norm_axis(int64_t a, int rank, int *out);
+
+/*
+ * Default-domain ("" or "ai.onnx") opset version of g, 13 when the graph
+ * lists none (infer.c; shape inference, surgery and the runtime read it).
+ */
+int64_t opr_graph_opset(const struct opr_graph *g);
 
 #endif

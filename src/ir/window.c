@@ -1,5 +1,6 @@
 /*
- * window.c - window geometry of Conv and pools (see window.h).
+ * window.c - window geometry of Conv and pools, and a Conv's channel
+ * checks (see window.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -129,6 +130,34 @@ int opr_window_read(const struct opr_node *n, int xr, const int64_t *xs,
 		if ((rc = axis_geom(ap, ceil_mode, xs[i], k[i], s[i], d[i],
 				    &w->pb[a], &w->pe[a], &w->out[a], why, len)))
 			return rc;
+	}
+	return OPR_OK;
+}
+
+int opr_conv_read(const struct opr_node *n, int xr, const int64_t *xd,
+		  const int64_t *wd, int bias_dtype, int64_t bias_n,
+		  struct opr_window *w, int64_t *group, char *why, size_t len)
+{
+	int64_t c = xd[1], m = wd[0], g;
+	int rc;
+
+	if ((rc = opr_window_read(n, xr, xd + 2, wd + 2, 0, w, why, len)))
+		return rc;
+	g = *group = opr_node_attr_int(n, "group", 1);
+	if (g < 1 || c % g || m % g || wd[1] != c / g) {
+		snprintf(why, len, "%lld input channels, weight [%lld, %lld, "
+			 "...], group %lld", (long long)c, (long long)wd[0],
+			 (long long)wd[1], (long long)g);
+		return OPR_ESHAPE;
+	}
+	if (w->k[0] != (w->ns == 2 ? wd[2] : 1) || w->k[1] != wd[xr - 1]) {
+		snprintf(why, len, "kernel_shape does not match the weight");
+		return OPR_ESHAPE;
+	}
+	if (bias_n >= 0 && (bias_dtype != OPR_DT_FLOAT || bias_n != m)) {
+		snprintf(why, len, "bias has %lld values for %lld output "
+			 "channels", (long long)bias_n, (long long)m);
+		return OPR_ESHAPE;
 	}
 	return OPR_OK;
 }

@@ -5,7 +5,8 @@
  * computes the output size of each spatial axis, following the ONNX spec
  * (and, for ceil_mode, the rule that the last window must start inside
  * the input or its begin padding, as PyTorch and ONNX Runtime do).  A 1-D
- * op is laid out as 2-D with H = 1.
+ * op is laid out as 2-D with H = 1.  Also the checks of a Conv's
+ * channels, groups, kernel and bias against its weight.
  */
 #ifndef OPR_WINDOW_H
 #define OPR_WINDOW_H
@@ -37,5 +38,20 @@ struct opr_window {
 int opr_window_read(const struct opr_node *n, int xr, const int64_t *xs,
 		    const int64_t *kernel, int is_pool, struct opr_window *w,
 		    char *why, size_t len);
+
+/*
+ * Reads the window of Conv node n (opr_window_read() with the weight's
+ * spatial dims as the kernel) into w and its "group" attribute into
+ * *group, and checks them against the input (rank xr >= 3, dims xd), the
+ * weight (dims wd, rank xr) and the bias (bias_n < 0: none; else its
+ * dtype and value count): group >= 1 dividing the input and output
+ * channels, wd[1] = input channels / group, kernel_shape equal to the
+ * weight's, a float bias of wd[0] values.  Returns OPR_OK, or what
+ * opr_window_read() returns, or OPR_ESHAPE, with the reason in why
+ * (NUL-terminated; the caller adds the node's name).
+ */
+int opr_conv_read(const struct opr_node *n, int xr, const int64_t *xd,
+		  const int64_t *wd, int bias_dtype, int64_t bias_n,
+		  struct opr_window *w, int64_t *group, char *why, size_t len);
 
 #endif

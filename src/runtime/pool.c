@@ -19,6 +19,7 @@
  * that job's fn and arg.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "runtime/runtime.h"
 
@@ -98,6 +99,16 @@ static void *worker(void *arg)
 		work(p, seen, wa.tid);
 	}
 	return NULL;
+}
+
+int opr_rt_threads(int threads)
+{
+	if (threads <= 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = c > 0 ? (int)c : 1;
+	}
+	return threads > 256 ? 256 : threads;
 }
 
 int opr_rt_pool_init(struct rt_pool *p, int n, struct opr_err *err)
@@ -232,11 +243,11 @@ static void range_task(void *arg, int64_t t, int tid)
 	j->fn(j->arg, b, e < j->total ? e : j->total, tid);
 }
 
-void opr_rt_parallel_range(struct opr_rt *rt, int64_t total, int64_t grain,
+void opr_rt_pool_range(struct rt_pool *p, int64_t total, int64_t grain,
 		       rt_range_fn fn, void *arg)
 {
 	struct range_job j = { fn, arg, total, 0 };
-	int64_t chunks, want = (int64_t)rt->pool.n * 4;
+	int64_t chunks, want = (int64_t)p->n * 4;
 
 	if (total <= 0)
 		return;
@@ -246,9 +257,15 @@ void opr_rt_parallel_range(struct opr_rt *rt, int64_t total, int64_t grain,
 	if (j.chunk < grain)
 		j.chunk = grain;
 	chunks = (total + j.chunk - 1) / j.chunk;
-	if (chunks <= 1 || rt->pool.n == 1) {
+	if (chunks <= 1 || p->n == 1) {
 		fn(arg, 0, total, 0);
 		return;
 	}
-	opr_rt_pool_run(&rt->pool, chunks, range_task, &j);
+	opr_rt_pool_run(p, chunks, range_task, &j);
+}
+
+void opr_rt_parallel_range(struct opr_rt *rt, int64_t total, int64_t grain,
+		       rt_range_fn fn, void *arg)
+{
+	opr_rt_pool_range(&rt->pool, total, grain, fn, arg);
 }

@@ -13,23 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cblas.h>
 
 #include "runtime/runtime.h"
 #include "runtime/plan.h"
-
-static int64_t graph_opset(const struct opr_graph *g)
-{
-	int i;
-
-	for (i = 0; i < g->n_opsets; i++)
-		if (!g->opsets[i].domain || !*g->opsets[i].domain ||
-		    strcmp(g->opsets[i].domain, "ai.onnx") == 0)
-			return g->opsets[i].version;
-	return 13;
-}
 
 /* Sets the dims of every runtime input for batch n. */
 static int prepare_inputs(struct opr_rt *rt, int n, struct opr_err *err)
@@ -141,20 +129,14 @@ int opr_rt_new_lane(const struct opr_graph *g, int batch, int threads,
 	if (!g || !out || batch < 1)
 		return opr_errf(err, OPR_EUSAGE, "opr_rt_new: no graph, no out "
 				"pointer or batch %d < 1", batch);
-	if (threads <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = c > 0 ? (int)c : 1;
-	}
-	if (threads > 256)
-		threads = 256;
+	threads = opr_rt_threads(threads);
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return opr_errf(err, OPR_ENOMEM, "out of memory");
 	rt->g = g;
 	rt->parent = parent;
 	rt->batch = batch;
-	rt->opset = graph_opset(g);
+	rt->opset = opr_graph_opset(g);
 	rt->vals = calloc((size_t)g->n_values + 1, sizeof(*rt->vals));
 	rt->nodes = calloc((size_t)g->n_nodes + 1, sizeof(*rt->nodes));
 	rt->in = calloc((size_t)g->n_inputs + 1, sizeof(int));

@@ -315,6 +315,13 @@ void opr_rt_lanes_free(struct opr_rt *rt);
 
 /* ---- thread pool (pool.c) ---- */
 
+/*
+ * The thread count a runtime or training engine asked for threads gets:
+ * threads itself, or one per online CPU when threads <= 0 (1 when that
+ * cannot be read); never more than 256.
+ */
+int opr_rt_threads(int threads);
+
 /* Starts n - 1 workers.  Returns OPR_OK or OPR_ENOMEM. */
 int opr_rt_pool_init(struct rt_pool *p, int n, struct opr_err *err);
 
@@ -343,9 +350,17 @@ void opr_rt_pool_free(struct rt_pool *p);
 typedef void (*rt_range_fn)(void *arg, int64_t begin, int64_t end, int tid);
 
 /*
- * Splits [0, total) into chunks of at least grain elements and runs fn on
- * them in parallel (inline when it is one chunk).
+ * Splits [0, total) into chunks of at least grain elements (grain < 1
+ * counts as 1; about 4 chunks per thread when total allows) and runs fn
+ * on them on pool p, waiting for all; one chunk, or a pool of one thread,
+ * runs fn(arg, 0, total, 0) inline; total <= 0 runs nothing.  The chunks
+ * depend on total, grain and p->n only.  The training engine's tr_range()
+ * is this on its own pool.
  */
+void opr_rt_pool_range(struct rt_pool *p, int64_t total, int64_t grain,
+		       rt_range_fn fn, void *arg);
+
+/* opr_rt_pool_range() on the runtime's pool. */
 void opr_rt_parallel_range(struct opr_rt *rt, int64_t total, int64_t grain,
 		       rt_range_fn fn, void *arg);
 
@@ -431,6 +446,16 @@ int opr_rt_unary_fwd(struct opr_rt *rt, struct rt_node *rn, rt_map_fn fn,
 int opr_rt_geom_read(struct opr_rt *rt, const struct rt_node *rn, int xr,
 		 const int64_t *xs, const int64_t *kernel, int is_pool,
 		 struct opr_window *gm, struct opr_err *err);
+
+/*
+ * prep of MaxPool and AveragePool (rn->param is their struct
+ * opr_window): reads the window of float input 0 (kernel_shape
+ * required, ceil_mode read) and sets output 0 to float [N, C, out...]
+ * and, when indices, output 1 (MaxPool's optional Indices) to int64 of
+ * the same dims.
+ */
+int opr_rt_pool_prep(struct opr_rt *rt, struct rt_node *rn, int indices,
+		     struct opr_err *err);
 
 /* ---- the op table (ops_table.c) ---- */
 

@@ -28,16 +28,13 @@ struct rt_val *opr_rt_out(struct opr_rt *rt, const struct rt_node *rn, int k)
 int opr_rt_errf(const struct opr_rt *rt, const struct rt_node *rn,
 	    struct opr_err *err, int code, const char *fmt, ...)
 {
-	char buf[300], msg[OPR_ERR_MSG];
-	const char *path = rt->g->path;
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = opr_node_verrf(err, code, rt->g, rn->idx, fmt, ap);
 	va_end(ap);
-	return opr_errf(err, code, "%s%s%s: %s", path ? path : "",
-			path ? ": " : "",
-			opr_node_desc(rt->g, rn->idx, buf, sizeof(buf)), msg);
+	return rc;
 }
 
 struct rt_val *opr_rt_need_in(struct opr_rt *rt, const struct rt_node *rn, int k,
@@ -161,18 +158,12 @@ int opr_rt_attr_ints(struct opr_rt *rt, const struct rt_node *rn,
 		 const char *name, int64_t *out, int max, int *cnt,
 		 struct opr_err *err)
 {
-	const struct opr_attr *a = opr_node_attr(rn->n, name);
+	int rc = opr_attr_ints(rn->n, name, out, max, cnt);
 
-	*cnt = 0;
-	if (!a)
-		return 0;
-	if (a->type != OPR_AT_INTS || a->n > max || a->n < 0)
+	if (rc < 0)
 		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "attribute '%s' is not "
 			       "a list of at most %d ints", name, max);
-	if (a->n)
-		memcpy(out, a->ints, (size_t)a->n * sizeof(int64_t));
-	*cnt = a->n;
-	return 1;
+	return rc;
 }
 
 const char *opr_rt_attr_str(const struct rt_node *rn, const char *name,
@@ -186,10 +177,9 @@ const char *opr_rt_attr_str(const struct rt_node *rn, const char *name,
 int opr_rt_axis(struct opr_rt *rt, const struct rt_node *rn, int64_t a, int rank,
 	    int *out, struct opr_err *err)
 {
-	if (a < -(int64_t)rank || a >= rank)
+	if (opr_norm_axis(a, rank, out))
 		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "axis %lld out of range "
 			       "for rank %d", (long long)a, rank);
-	*out = (int)(a < 0 ? a + rank : a);
 	return OPR_OK;
 }
 

@@ -80,6 +80,7 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 	struct tr_val *w = x ? tr_need_in(t, tn, 1, err) : NULL;
 	struct tr_val *b = tr_in(t, tn, 2);
 	int64_t d[4];
+	char why[160];
 	int rc;
 
 	if (!w)
@@ -87,26 +88,13 @@ static int conv_setup(struct opr_train *t, struct tr_node *tn,
 	if (x->rank < 3 || x->rank > 4 || w->rank != x->rank)
 		return tr_errf(t, tn, err, OPR_ESHAPE, "input rank %d, weight "
 			       "rank %d", x->rank, w->rank);
-	if ((rc = tr_geom_read(t, tn, x, w->dims + 2, 0, g, err)))
-		return rc;
+	if ((rc = opr_conv_read(tn->n, x->rank, x->dims, w->dims,
+				b ? b->dtype : 0, b ? b->numel : -1, g,
+				&p->group, why, sizeof(why))))
+		return tr_errf(t, tn, err, rc, "%s", why);
 	p->n = x->dims[0];
 	p->c = x->dims[1];
 	p->m = w->dims[0];
-	p->group = opr_node_attr_int(tn->n, "group", 1);
-	if (p->group < 1 || p->c % p->group || p->m % p->group ||
-	    w->dims[1] != p->c / p->group)
-		return tr_errf(t, tn, err, OPR_ESHAPE, "%lld input channels, "
-			       "weight [%lld, %lld, ...], group %lld",
-			       (long long)p->c, (long long)w->dims[0],
-			       (long long)w->dims[1], (long long)p->group);
-	if (g->k[0] != (g->ns == 2 ? w->dims[2] : 1) ||
-	    g->k[1] != w->dims[x->rank - 1])
-		return tr_errf(t, tn, err, OPR_ESHAPE, "kernel_shape does not "
-			       "match the weight");
-	if (b && (b->dtype != OPR_DT_FLOAT || b->numel != p->m))
-		return tr_errf(t, tn, err, OPR_ESHAPE, "bias has %lld values for "
-			       "%lld output channels", (long long)b->numel,
-			       (long long)p->m);
 	p->cg = p->c / p->group;
 	p->mg = p->m / p->group;
 	p->kk = p->cg * g->k[0] * g->k[1];

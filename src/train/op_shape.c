@@ -335,7 +335,8 @@ static void fill(struct opr_train *t, float *y, int64_t n, float v)
 		y[i] = v;
 }
 
-static void slice_fwd(struct opr_train *t, struct tr_node *tn)
+/* Slice / Pad forward: the box of x into y (Pad filled y first). */
+static void box_fwd(struct opr_train *t, struct tr_node *tn)
 {
 	const struct tbox *p = tn->p;
 
@@ -343,7 +344,11 @@ static void slice_fwd(struct opr_train *t, struct tr_node *tn)
 		   tr_out(t, tn, 0)->data, p->ybase, p->ys, 0);
 }
 
-static void slice_bwd(struct opr_train *t, struct tr_node *tn)
+/*
+ * Slice / Pad backward: dY's box into dX (written, zeros outside the box,
+ * or added per tn->acc[0]).
+ */
+static void box_bwd(struct opr_train *t, struct tr_node *tn)
 {
 	const struct tbox *p = tn->p;
 	struct tr_val *x = tr_in(t, tn, 0), *y = tr_out(t, tn, 0);
@@ -362,21 +367,7 @@ static void pad_fwd(struct opr_train *t, struct tr_node *tn)
 	struct tr_val *y = tr_out(t, tn, 0);
 
 	fill(t, y->data, y->numel, p->value);
-	tr_strided(t, p->rank, p->box, tr_in(t, tn, 0)->data, p->xbase, p->xs,
-		   y->data, p->ybase, p->ys, 0);
-}
-
-static void pad_bwd(struct opr_train *t, struct tr_node *tn)
-{
-	const struct tbox *p = tn->p;
-	struct tr_val *x = tr_in(t, tn, 0), *y = tr_out(t, tn, 0);
-
-	if (!y->grad)
-		return;
-	if (!tn->acc[0] && !p->full)
-		tr_zero(t, x->grad, x->numel);
-	tr_strided(t, p->rank, p->box, y->grad, p->ybase, p->ys, x->grad,
-		   p->xbase, p->xs, tn->acc[0] || !p->full);
+	box_fwd(t, tn);
 }
 
 const struct tr_op tr_op_concat = {
@@ -389,9 +380,9 @@ const struct tr_op tr_op_split = {
 };
 const struct tr_op tr_op_slice = {
 	.param_size = sizeof(struct tbox),
-	.setup = slice_setup, .fwd = slice_fwd, .bwd = slice_bwd
+	.setup = slice_setup, .fwd = box_fwd, .bwd = box_bwd
 };
 const struct tr_op tr_op_pad = {
 	.param_size = sizeof(struct tbox),
-	.setup = pad_setup, .fwd = pad_fwd, .bwd = pad_bwd
+	.setup = pad_setup, .fwd = pad_fwd, .bwd = box_bwd
 };

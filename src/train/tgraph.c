@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cblas.h>
 
@@ -442,13 +441,7 @@ int opr_train_new(struct opr_graph *g, int batch, int threads, unsigned flags,
 	if (!g || !out || batch < 1)
 		return opr_errf(err, OPR_EUSAGE, "opr_train_new: no graph, no out "
 				"pointer or batch %d < 1", batch);
-	if (threads <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = c > 0 ? (int)c : 1;
-	}
-	if (threads > 256)
-		threads = 256;
+	threads = opr_rt_threads(threads);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return opr_errf(err, OPR_ENOMEM, "out of memory");

@@ -211,7 +211,7 @@ int tr_attr_ints(struct opr_train *t, const struct tr_node *tn,
 int tr_axis(struct opr_train *t, const struct tr_node *tn, int64_t a, int rank,
 	    int *out, struct opr_err *err);
 
-/* Product of dims[lo..hi). */
+/* Product of dims[lo..hi): opr_rt_prod(). */
 int64_t tr_prod(const int64_t *dims, int lo, int hi);
 
 /* Scratch of thread tid, accumulator of task k (for the running node). */
@@ -223,8 +223,8 @@ void tr_run(struct opr_train *t, int64_t ntasks, rt_task_fn fn, void *arg);
 
 /*
  * Splits [0, total) into chunks of at least grain and runs fn on them in
- * parallel (inline when it is one chunk).  Chunks depend on total, grain
- * and the thread count only.
+ * parallel (inline when it is one chunk): opr_rt_pool_range() on the
+ * engine's pool.  Chunks depend on total, grain and the thread count only.
  */
 void tr_range(struct opr_train *t, int64_t total, int64_t grain,
 	      rt_range_fn fn, void *arg);

@@ -28,16 +28,13 @@ struct tr_val *tr_out(struct opr_train *t, const struct tr_node *tn, int k)
 int tr_errf(const struct opr_train *t, const struct tr_node *tn,
 	    struct opr_err *err, int code, const char *fmt, ...)
 {
-	char msg[OPR_ERR_MSG], desc[300];
-	const char *path = t->g->path;
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = opr_node_verrf(err, code, t->g, tn->idx, fmt, ap);
 	va_end(ap);
-	return opr_errf(err, code, "%s%s%s: %s", path ? path : "",
-			path ? ": " : "",
-			opr_node_desc(t->g, tn->idx, desc, sizeof(desc)), msg);
+	return rc;
 }
 
 struct tr_val *tr_need_in(struct opr_train *t, const struct tr_node *tn, int k,
@@ -132,37 +129,28 @@ int tr_attr_ints(struct opr_train *t, const struct tr_node *tn,
 		 const char *name, int64_t *out, int max, int *cnt,
 		 struct opr_err *err)
 {
-	const struct opr_attr *a = opr_node_attr(tn->n, name);
+	int n, rc = opr_attr_ints(tn->n, name, out, max, &n);
 
-	if (!a)
-		return 0;
-	if (a->type != OPR_AT_INTS || a->n > max)
+	if (rc < 0)
 		return tr_errf(t, tn, err, OPR_ESHAPE, "attribute %s: want at "
 			       "most %d ints", name, max);
-	if (a->n)
-		memcpy(out, a->ints, (size_t)a->n * sizeof(int64_t));
-	*cnt = a->n;
-	return 1;
+	if (rc)		/* *cnt stays as it was when absent */
+		*cnt = n;
+	return rc;
 }
 
 int tr_axis(struct opr_train *t, const struct tr_node *tn, int64_t a, int rank,
 	    int *out, struct opr_err *err)
 {
-	if (a < -rank || a >= rank)
+	if (opr_norm_axis(a, rank, out))
 		return tr_errf(t, tn, err, OPR_ESHAPE, "axis %lld out of range for "
 			       "rank %d", (long long)a, rank);
-	*out = (int)(a < 0 ? a + rank : a);
 	return OPR_OK;
 }
 
 int64_t tr_prod(const int64_t *dims, int lo, int hi)
 {
-	int64_t p = 1;
-	int i;
-
-	for (i = lo; i < hi; i++)
-		p *= dims[i];
-	return p;
+	return opr_rt_prod(dims, lo, hi);
 }
 
 float *tr_scratch(struct opr_train *t, int tid)
@@ -180,39 +168,10 @@ void tr_run(struct opr_train *t, int64_t ntasks, rt_task_fn fn, void *arg)
 	opr_rt_pool_run(&t->pool, ntasks, fn, arg);
 }
 
-struct range_job {
-	rt_range_fn fn;
-	void *arg;
-	int64_t total, chunk;
-};
-
-static void range_task(void *arg, int64_t k, int tid)
-{
-	struct range_job *j = arg;
-	int64_t b = k * j->chunk, e = b + j->chunk;
-
-	j->fn(j->arg, b, e < j->total ? e : j->total, tid);
-}
-
 void tr_range(struct opr_train *t, int64_t total, int64_t grain,
 	      rt_range_fn fn, void *arg)
 {
-	struct range_job j = { fn, arg, total, 0 };
-	int64_t chunks, want = (int64_t)t->pool.n * 4;
-
-	if (total <= 0)
-		return;
-	if (grain < 1)
-		grain = 1;
-	j.chunk = (total + want - 1) / want;
-	if (j.chunk < grain)
-		j.chunk = grain;
-	chunks = (total + j.chunk - 1) / j.chunk;
-	if (chunks <= 1 || t->pool.n == 1) {
-		fn(arg, 0, total, 0);
-		return;
-	}
-	opr_rt_pool_run(&t->pool, chunks, range_task, &j);
+	opr_rt_pool_range(&t->pool, total, grain, fn, arg);
 }
 
 int tr_tasks(const struct opr_train *t, int64_t n)

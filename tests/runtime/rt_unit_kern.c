@@ -196,10 +196,16 @@ static void ref_conv(const float *x, const float *w, double *y,
 }
 
 /* A conv case: shapes, stride, pads, and what follows the Conv. */
+/* The activation after the Conv (and BatchNormalization, Add). */
+enum act { ACT_NONE, ACT_RELU, ACT_CLIP /* Clip(-0.5, 0.5) */ };
+
+#define PAD1 { 1, 1, 1, 1 }
+
 struct ccase {
 	const char *what;
-	int64_t x[4], w[4], s[2], p[4];
-	int bn, add, act;	/* act: 0 none, 1 Relu, 2 Clip(-0.5, 0.5) */
+	int64_t x[4], w[4];	/* input and weight dims */
+	int64_t s[2], p[4];	/* strides (0: 1), pads */
+	int bn, add, act;	/* act: enum act */
 	int also_out;		/* the Conv's output is a graph output too */
 	int want_kind;		/* expected path, -1: any */
 	int64_t group;		/* 0: 1 */
@@ -208,8 +214,9 @@ struct ccase {
 /* Builds and runs case c at threads t; compares with the reference. */
 static void conv_case(const struct ccase *c, int t, int no_wino)
 {
-	int64_t oh = (c->x[2] + c->p[0] + c->p[2] - c->w[2]) / c->s[0] + 1;
-	int64_t ow = (c->x[3] + c->p[1] + c->p[3] - c->w[3]) / c->s[1] + 1;
+	int64_t s[2] = { c->s[0] ? c->s[0] : 1, c->s[1] ? c->s[1] : 1 };
+	int64_t oh = (c->x[2] + c->p[0] + c->p[2] - c->w[2]) / s[0] + 1;
+	int64_t ow = (c->x[3] + c->p[1] + c->p[3] - c->w[3]) / s[1] + 1;
 	int64_t yd[4] = { -1, c->w[0], oh, ow }, xin[4] = { -1, c->x[1], c->x[2],
 		c->x[3] }, md[1] = { c->w[0] }, one[1] = { 1 };
 	int64_t nx = c->x[0] * c->x[1] * c->x[2] * c->x[3];
@@ -238,10 +245,10 @@ static void conv_case(const struct ccase *c, int t, int no_wino)
 	in[2] = init_rand(g, "b", 1, md, &seed, 0, &b);
 	cur = val(g, "conv_out", 4, yd);
 	conv = node(g, "Conv", in, 3, cur);
-	attr_ints(g, conv, "strides", c->s, 2);
+	attr_ints(g, conv, "strides", s, 2);
 	attr_ints(g, conv, "pads", c->p, 4);
 	opr_node_add_attr(g, conv, "group", OPR_AT_INT)->i = c->group ? c->group : 1;
-	ref_conv(x, w, ref, c->x, c->w, c->s, c->p, oh, ow, c->group ? c->group : 1);
+	ref_conv(x, w, ref, c->x, c->w, s, c->p, oh, ow, c->group ? c->group : 1);
 	for (i = 0; i < ny; i++)
 		ref[i] += b[(i / (oh * ow)) % c->w[0]];
 	if (c->bn) {
@@ -271,7 +278,7 @@ static void conv_case(const struct ccase *c, int t, int no_wino)
 	}
 	if (c->act) {
 		in[0] = cur;
-		if (c->act == 2) {
+		if (c->act == ACT_CLIP) {
 			in[1] = init_rand(g, "lo", 0, one, &seed, 0, &lo);
 			in[2] = init_rand(g, "hi", 0, one, &seed, 0, &hi);
 			g->values[in[1]].rank = g->values[in[2]].rank = 0;
@@ -280,11 +287,12 @@ static void conv_case(const struct ccase *c, int t, int no_wino)
 			free(lo), free(hi);
 		}
 		v = val(g, "act_out", 4, yd);
-		nd = node(g, c->act == 1 ? "Relu" : "Clip", in, c->act == 1 ? 1 : 3, v);
+		nd = node(g, c->act == ACT_RELU ? "Relu" : "Clip", in,
+			  c->act == ACT_RELU ? 1 : 3, v);
 		(void)nd;
 		cur = v;
 		for (i = 0; i < ny; i++) {
-			if (c->act == 1)
+			if (c->act == ACT_RELU)
 				ref[i] = ref[i] > 0 ? ref[i] : 0;
 			else
 				ref[i] = ref[i] < -0.5 ? -0.5 : ref[i] > 0.5 ? 0.5 : ref[i];
@@ -333,39 +341,42 @@ out:
 	free(x), free(r), free(y), free(y0), free(ref), free(w), free(b);
 }
 
+/* Unset fields: stride 1, no pads, no fusion, group 1. */
 static const struct ccase cases[] = {
-	{ "wino_exact_tiles", { 2, 16, 8, 8 }, { 16, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
+	{ "wino_exact_tiles", { 2, 16, 8, 8 }, { 16, 16, 3, 3 }, .p = PAD1,
+	  .want_kind = CONV_WINO },
 	{ "wino_partial_tiles_odd_channels", { 3, 10, 7, 13 }, { 20, 10, 3, 3 },
-	  { 1, 1 }, { 1, 0, 2, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
-	{ "wino_valid", { 1, 33, 9, 11 }, { 17, 33, 3, 3 }, { 1, 1 },
-	  { 0, 0, 0, 0 }, 0, 0, 0, 0, CONV_WINO, 1 },
-	{ "wino_deep", { 2, 64, 30, 30 }, { 40, 64, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
-	{ "wino_wide", { 1, 16, 6, 70 }, { 8, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 0, 0, 0, 0, CONV_WINO, 1 },
-	{ "wino_bn_add_relu", { 4, 16, 16, 16 }, { 16, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 1, 1, 0, CONV_WINO, 1 },
-	{ "wino_bn_clip", { 2, 24, 10, 10 }, { 48, 24, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 0, 2, 0, CONV_WINO, 1 },
-	{ "im2col_bn_relu", { 2, 16, 16, 16 }, { 32, 16, 3, 3 }, { 2, 2 },
-	  { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_IM2COL, 1 },
-	{ "gemm_bn_add", { 2, 24, 7, 7 }, { 40, 24, 1, 1 }, { 1, 1 },
-	  { 0, 0, 0, 0 }, 1, 1, 0, 0, CONV_GEMM, 1 },
-	{ "gemm_add_clip", { 3, 16, 5, 9 }, { 12, 16, 1, 1 }, { 1, 1 },
-	  { 0, 0, 0, 0 }, 0, 1, 2, 0, CONV_GEMM, 1 },
-	{ "conv_out_read_twice", { 2, 16, 8, 8 }, { 16, 16, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 0, 1, 1, CONV_WINO, 1 },
+	  .p = { 1, 0, 2, 1 }, .want_kind = CONV_WINO },
+	{ "wino_valid", { 1, 33, 9, 11 }, { 17, 33, 3, 3 },
+	  .want_kind = CONV_WINO },
+	{ "wino_deep", { 2, 64, 30, 30 }, { 40, 64, 3, 3 }, .p = PAD1,
+	  .want_kind = CONV_WINO },
+	{ "wino_wide", { 1, 16, 6, 70 }, { 8, 16, 3, 3 }, .p = PAD1,
+	  .want_kind = CONV_WINO },
+	{ "wino_bn_add_relu", { 4, 16, 16, 16 }, { 16, 16, 3, 3 }, .p = PAD1,
+	  .bn = 1, .add = 1, .act = ACT_RELU, .want_kind = CONV_WINO },
+	{ "wino_bn_clip", { 2, 24, 10, 10 }, { 48, 24, 3, 3 }, .p = PAD1,
+	  .bn = 1, .act = ACT_CLIP, .want_kind = CONV_WINO },
+	{ "im2col_bn_relu", { 2, 16, 16, 16 }, { 32, 16, 3, 3 }, .s = { 2, 2 },
+	  .p = PAD1, .bn = 1, .act = ACT_RELU, .want_kind = CONV_IM2COL },
+	{ "gemm_bn_add", { 2, 24, 7, 7 }, { 40, 24, 1, 1 }, .bn = 1, .add = 1,
+	  .want_kind = CONV_GEMM },
+	{ "gemm_add_clip", { 3, 16, 5, 9 }, { 12, 16, 1, 1 }, .add = 1,
+	  .act = ACT_CLIP, .want_kind = CONV_GEMM },
+	{ "conv_out_read_twice", { 2, 16, 8, 8 }, { 16, 16, 3, 3 }, .p = PAD1,
+	  .bn = 1, .act = ACT_RELU, .also_out = 1, .want_kind = CONV_WINO },
 	{ "first_layer_few_channels", { 2, 3, 12, 12 }, { 16, 3, 3, 3 },
-	  { 1, 1 }, { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_IM2COL, 1 },
-	{ "dw_s1_bn_clip", { 2, 24, 28, 28 }, { 24, 1, 3, 3 }, { 1, 1 },
-	  { 1, 1, 1, 1 }, 1, 0, 2, 0, CONV_DW, 24 },
-	{ "dw_s1_wide_add", { 1, 8, 5, 37 }, { 16, 1, 3, 3 }, { 1, 1 },
-	  { 0, 2, 1, 0 }, 0, 1, 0, 0, CONV_DW, 8 },
-	{ "dw_s2_bn_relu", { 3, 16, 15, 14 }, { 16, 1, 3, 3 }, { 2, 2 },
-	  { 1, 1, 1, 1 }, 1, 0, 1, 0, CONV_DW, 16 },
-	{ "dw_s2_5x5", { 2, 8, 33, 40 }, { 8, 1, 5, 5 }, { 2, 2 },
-	  { 2, 2, 2, 2 }, 0, 0, 1, 0, CONV_DW, 8 },
+	  .p = PAD1, .bn = 1, .act = ACT_RELU, .want_kind = CONV_IM2COL },
+	{ "dw_s1_bn_clip", { 2, 24, 28, 28 }, { 24, 1, 3, 3 }, .p = PAD1,
+	  .bn = 1, .act = ACT_CLIP, .want_kind = CONV_DW, .group = 24 },
+	{ "dw_s1_wide_add", { 1, 8, 5, 37 }, { 16, 1, 3, 3 },
+	  .p = { 0, 2, 1, 0 }, .add = 1, .want_kind = CONV_DW, .group = 8 },
+	{ "dw_s2_bn_relu", { 3, 16, 15, 14 }, { 16, 1, 3, 3 }, .s = { 2, 2 },
+	  .p = PAD1, .bn = 1, .act = ACT_RELU, .want_kind = CONV_DW,
+	  .group = 16 },
+	{ "dw_s2_5x5", { 2, 8, 33, 40 }, { 8, 1, 5, 5 }, .s = { 2, 2 },
+	  .p = { 2, 2, 2, 2 }, .act = ACT_RELU, .want_kind = CONV_DW,
+	  .group = 8 },
 };
 
 static void test_conv(void)

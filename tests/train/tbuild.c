@@ -1,7 +1,10 @@
+/* Used by train_grad_ops*, train_engine: errors abort at file:line; tb_finish returns -1, checked. */
 /*
  * tbuild.c - a small graph builder for the training tests: values by
  * name, random float initializers, int64 constants, nodes and attributes,
- * then shape inference.
+ * then shape inference.  Every library call and allocation is checked: a
+ * graph that cannot be built as asked (out of memory, a name used twice,
+ * an input that does not exist) stops the test with TC_DIE.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +14,27 @@
 
 static void list_add(int **a, int *n, int v)
 {
-	*a = realloc(*a, (size_t)(*n + 1) * sizeof(int));
+	*a = TC_NEED(realloc(*a, (size_t)(*n + 1) * sizeof(int)),
+		     "out of memory adding to a list of %d", *n);
 	(*a)[(*n)++] = v;
+}
+
+/* A new value called name: dies when the name is taken or memory is out. */
+static int new_value(struct opr_graph *g, const char *name)
+{
+	int v = opr_graph_add_value(g, name);
+
+	if (v < 0)
+		TC_DIE("cannot add value '%s': %s", name,
+		       opr_graph_find_value(g, name) >= 0 ? "name already used" :
+		       "out of memory");
+	return v;
+}
+
+/* opr_graph_strdup() that dies when out of memory. */
+static char *gstrdup(struct opr_graph *g, const char *s)
+{
+	return TC_NEED(opr_graph_strdup(g, s), "out of memory copying '%s'", s);
 }
 
 int tb_val(const struct opr_graph *g, const char *name)
@@ -22,21 +44,24 @@ int tb_val(const struct opr_graph *g, const char *name)
 
 struct opr_graph *tb_new(int rank, const int64_t *d)
 {
-	struct opr_graph *g = opr_graph_new();
-	int v = opr_graph_add_value(g, "x"), i;
+	struct opr_graph *g = TC_NEED(opr_graph_new(), "out of memory");
+	int v = new_value(g, "x"), i;
 
+	if (rank < 0 || rank > OPR_MAX_RANK)
+		TC_DIE("input rank %d", rank);
 	g->values[v].dtype = OPR_DT_FLOAT;
 	g->values[v].rank = rank;
 	for (i = 0; i < rank; i++) {
 		g->values[v].dims[i] = d[i];
 		if (d[i] < 0)
-			g->values[v].dim_param[i] = opr_graph_strdup(g, "N");
+			g->values[v].dim_param[i] = gstrdup(g, "N");
 	}
 	list_add(&g->inputs, &g->n_inputs, v);
 	g->ir_version = 7;
 	g->n_opsets = 1;
-	g->opsets = opr_arena_alloc(&g->arena, sizeof(*g->opsets));
-	g->opsets[0].domain = opr_graph_strdup(g, "");
+	g->opsets = TC_NEED(opr_arena_alloc(&g->arena, sizeof(*g->opsets)),
+			    "out of memory");
+	g->opsets[0].domain = gstrdup(g, "");
 	g->opsets[0].version = 13;
 	return g;
 }
@@ -44,13 +69,17 @@ struct opr_graph *tb_new(int rank, const int64_t *d)
 static int add_init(struct opr_graph *g, const char *name, int dtype,
 		    int rank, const int64_t *d, const void *data, size_t bytes)
 {
-	int v = opr_graph_add_value(g, name), i;
+	int v = new_value(g, name), i;
 
+	if (rank < 0 || rank > OPR_MAX_RANK)
+		TC_DIE("initializer '%s': rank %d", name, rank);
 	g->values[v].dtype = dtype;
 	g->values[v].rank = rank;
 	for (i = 0; i < rank; i++)
 		g->values[v].dims[i] = d[i];
-	g->values[v].data = opr_arena_memdup(&g->arena, data, bytes ? bytes : 1);
+	g->values[v].data = TC_NEED(opr_arena_memdup(&g->arena, data,
+						     bytes ? bytes : 1),
+				    "out of memory for initializer '%s'", name);
 	g->values[v].nbytes = bytes;
 	g->values[v].is_initializer = 1;
 	list_add(&g->inits, &g->n_inits, v);
@@ -66,7 +95,8 @@ int tb_init(struct opr_graph *g, const char *name, int rank,
 
 	for (i = 0; i < rank; i++)
 		n *= d[i];
-	f = malloc((size_t)(n + 1) * sizeof(float));
+	f = TC_NEED(malloc((size_t)(n + 1) * sizeof(float)),
+		    "out of memory for %lld floats of '%s'", (long long)n, name);
 	for (i = 0; i < n; i++)
 		f[i] = tc_rand(seed) * scale + add;
 	v = add_init(g, name, OPR_DT_FLOAT, rank, d, f, (size_t)n * sizeof(float));
@@ -99,18 +129,18 @@ int tb_node(struct opr_graph *g, const char *op, const char *const *ins,
 {
 	int i = opr_graph_add_node(g, op, "", nin, nout), k;
 
-	g->nodes[i].name = opr_graph_strdup(g, outs[0]);
+	if (i < 0)
+		TC_DIE("cannot add %s node '%s': out of memory", op, outs[0]);
+	g->nodes[i].name = gstrdup(g, outs[0]);
 	for (k = 0; k < nin; k++) {
 		if (!ins[k] || !*ins[k])
 			continue;
 		g->nodes[i].in[k] = opr_graph_find_value(g, ins[k]);
-		if (g->nodes[i].in[k] < 0) {
-			fprintf(stderr, "tb_node: no value '%s'\n", ins[k]);
-			abort();
-		}
+		if (g->nodes[i].in[k] < 0)
+			TC_DIE("%s node '%s': no value '%s'", op, outs[0], ins[k]);
 	}
 	for (k = 0; k < nout; k++) {
-		int v = opr_graph_add_value(g, outs[k]);
+		int v = new_value(g, outs[k]);
 
 		g->nodes[i].out[k] = v;
 		g->values[v].producer = i;
@@ -118,30 +148,42 @@ int tb_node(struct opr_graph *g, const char *op, const char *const *ins,
 	return i;
 }
 
+/* Attribute name of type on node i: dies when i is no node or memory is out. */
+static struct opr_attr *add_attr(struct opr_graph *g, int i, const char *name,
+				 int type)
+{
+	if (i < 0 || i >= g->n_nodes)
+		TC_DIE("attribute '%s' on node %d of %d", name, i, g->n_nodes);
+	return TC_NEED(opr_node_add_attr(g, i, name, type), "out of memory "
+		       "adding attribute '%s'", name);
+}
+
 void tb_attr_i(struct opr_graph *g, int i, const char *name, int64_t v)
 {
-	opr_node_add_attr(g, i, name, OPR_AT_INT)->i = v;
+	add_attr(g, i, name, OPR_AT_INT)->i = v;
 }
 
 void tb_attr_f(struct opr_graph *g, int i, const char *name, float v)
 {
-	opr_node_add_attr(g, i, name, OPR_AT_FLOAT)->f = v;
+	add_attr(g, i, name, OPR_AT_FLOAT)->f = v;
 }
 
 void tb_attr_ints(struct opr_graph *g, int i, const char *name, int n,
 		  const int64_t *v)
 {
-	struct opr_attr *a = opr_node_add_attr(g, i, name, OPR_AT_INTS);
+	struct opr_attr *a = add_attr(g, i, name, OPR_AT_INTS);
 
-	a->ints = opr_arena_memdup(&g->arena, v, (size_t)(n ? n : 1) * sizeof(int64_t));
+	a->ints = TC_NEED(opr_arena_memdup(&g->arena, v, (size_t)(n ? n : 1) *
+					   sizeof(int64_t)),
+			  "out of memory for attribute '%s'", name);
 	a->n = n;
 }
 
 void tb_attr_s(struct opr_graph *g, int i, const char *name, const char *s)
 {
-	struct opr_attr *a = opr_node_add_attr(g, i, name, OPR_AT_STRING);
+	struct opr_attr *a = add_attr(g, i, name, OPR_AT_STRING);
 
-	a->s = opr_graph_strdup(g, s);
+	a->s = gstrdup(g, s);
 	a->s_len = strlen(s);
 }
 

@@ -4,6 +4,7 @@
  * central differences, per tensor, at each requested thread count.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,19 @@
 #include "tcheck.h"
 
 int tc_failures;
+
+void *tc_need(void *p, const char *file, int line, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	if (p)
+		return p;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tdie(file, line, "%s", msg);
+}
 
 /* The difference step; TC_FD_STEP in the environment overrides it. */
 static double fd_step(void)
@@ -82,12 +96,14 @@ static void pick_coords(struct pick *p, int max, unsigned *seed)
 
 	if (max <= 0 || p->numel <= max) {
 		p->cnt = (int)p->numel;
-		p->idx = malloc((size_t)(p->cnt + 1) * sizeof(int64_t));
+		p->idx = TC_NEED(malloc((size_t)(p->cnt + 1) * sizeof(int64_t)),
+				 "out of memory");
 		for (i = 0; i < p->numel; i++)
 			p->idx[i] = i;
 	} else {
 		p->cnt = max;
-		p->idx = malloc((size_t)(p->cnt + 1) * sizeof(int64_t));
+		p->idx = TC_NEED(malloc((size_t)(p->cnt + 1) * sizeof(int64_t)),
+				 "out of memory");
 		for (i = 0; i < max; i++) {	/* spread, jittered */
 			int64_t lo = p->numel * i / max, hi = p->numel * (i + 1) / max;
 
@@ -95,7 +111,8 @@ static void pick_coords(struct pick *p, int max, unsigned *seed)
 			p->idx[i] = lo + (int64_t)((*seed >> 8) % (unsigned)(hi - lo));
 		}
 	}
-	p->fd = calloc((size_t)(p->cnt + 1), sizeof(double));
+	p->fd = TC_NEED(calloc((size_t)(p->cnt + 1), sizeof(double)),
+			"out of memory");
 }
 
 static int cmp_first(const void *a, const void *b)
@@ -288,10 +305,10 @@ double tc_run(const struct tc_case *c)
 		xr[i] = c->x[i];
 	tref_run(r, 0);
 	tref_val(r, g->outputs[0], &m);
-	w = malloc((size_t)(m + 1) * sizeof(float));
+	w = TC_NEED(malloc((size_t)(m + 1) * sizeof(float)), "out of memory");
 	for (i = 0; i < m; i++)
 		w[i] = tc_rand(&seed);
-	p = calloc((size_t)g->n_inits + 2, sizeof(*p));
+	p = TC_NEED(calloc((size_t)g->n_inits + 2, sizeof(*p)), "out of memory");
 	np = make_picks(c, r, p, &seed);
 	finite_diffs(r, g, c, w, p, np);
 	for (k = 0; k < 2; k++)

@@ -24,6 +24,7 @@
 
 #include "ir.h"
 #include "train/train.h"
+#include "../common/tdie.h"
 
 extern int tc_failures;		/* checks failed so far */
 
@@ -36,6 +37,19 @@ extern int tc_failures;		/* checks failed so far */
 			printf("\n");					\
 		}							\
 	} while (0)
+
+/*
+ * What the helpers (tbuild.c, tref.c, tref_layers.c) do when a library
+ * call or an allocation fails, or a model cannot be what a test asked
+ * for: print "file:line: message" to stderr and abort(), so a test model
+ * that was not built right never runs (ctest reports the abort as a
+ * failure).  TC_NEED(p, ...) returns p, or dies with the message when p
+ * is NULL.
+ */
+#define TC_DIE(...) TDIE(__VA_ARGS__)
+#define TC_NEED(p, ...) tc_need((p), __FILE__, __LINE__, __VA_ARGS__)
+void *tc_need(void *p, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* ---- random numbers (tcheck.c) ---- */
 

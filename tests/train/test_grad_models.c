@@ -87,7 +87,7 @@ static void model_case(const char *dir, const char *file, const char *name,
 	}
 	in = &g->values[g->inputs[0]];
 	m = 2 * in->dims[1] * in->dims[2] * in->dims[3];
-	x = malloc((size_t)m * sizeof(float));
+	x = TC_NEED(malloc((size_t)m * sizeof(float)), "out of memory");
 	for (i = 0; i < m; i++)
 		x[i] = 1.5f * tc_rand(&seed);
 	c.name = name;

@@ -33,7 +33,7 @@ static float *make_x(const struct opr_graph *g, int n, unsigned *seed,
 
 	for (k = 0; k < v->rank; k++)
 		m *= v->dims[k] < 0 ? n : v->dims[k];
-	x = malloc((size_t)m * sizeof(float));
+	x = TC_NEED(malloc((size_t)m * sizeof(float)), "out of memory");
 	for (i = 0; i < m; i++)
 		x[i] = nk ? tc_rand_away(seed, kinks, nk, 0.03f) * scale :
 		       tc_rand(seed) * scale;

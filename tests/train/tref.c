@@ -1,3 +1,4 @@
+/* Used by train_grad_ops*, train_grad_models via tc_run: errors abort at file:line or fail tc_run. */
 /*
  * tref.c - the training tests' reference forward, in double, written apart
  * from the engine: every op is a naive loop over multi-indices, shapes
@@ -40,29 +41,40 @@ int64_t tref_ravel(int rank, const int64_t *d, const int64_t *idx)
 	return o;
 }
 
-/* Int values of initializer v into out; returns the count (0 when v < 0). */
-int tref_ints(const struct tref *r, int v, int64_t *out)
+int tref_ints(const struct tref *r, int v, int64_t *out, int max)
 {
 	const struct opr_value *gv;
 	int64_t i, n = 1;
 
 	if (v < 0)
 		return 0;
+	if (v >= r->g->n_values)
+		TC_DIE("value %d of %d", v, r->g->n_values);
 	gv = &r->g->values[v];
+	if (!gv->is_initializer || !gv->data ||
+	    (gv->dtype != OPR_DT_INT64 && gv->dtype != OPR_DT_INT32))
+		TC_DIE("'%s' is not an int64 or int32 initializer", gv->name);
 	for (i = 0; i < gv->rank; i++)
 		n *= gv->dims[i];
+	if (n > max || gv->nbytes < (size_t)n * opr_dtype_size(gv->dtype))
+		TC_DIE("'%s' holds %lld ints in %zu bytes, room for %d",
+		       gv->name, (long long)n, gv->nbytes, max);
 	for (i = 0; i < n; i++)
 		out[i] = gv->dtype == OPR_DT_INT64 ? ((const int64_t *)gv->data)[i] :
 			 ((const int32_t *)gv->data)[i];
 	return (int)n;
 }
 
-int tref_attr_ints(const struct opr_node *nd, const char *name, int64_t *out)
+int tref_attr_ints(const struct opr_node *nd, const char *name, int64_t *out,
+		   int max)
 {
 	const struct opr_attr *a = opr_node_attr(nd, name);
 
 	if (!a)
 		return 0;
+	if (a->type != OPR_AT_INTS || a->n < 0 || a->n > max)
+		TC_DIE("node '%s': attribute '%s' is not a list of at most %d "
+		       "ints", nd->name, name, max);
 	memcpy(out, a->ints, (size_t)a->n * sizeof(int64_t));
 	return a->n;
 }
@@ -184,16 +196,17 @@ static void slice(struct tref *r, const struct opr_node *nd)
 	int64_t st[8], en[8], ax[8], sp[8], start[8], step[8], idx[8], i;
 	const int64_t *xd = r->dims[IN(0)];
 
-	ns = tref_ints(r, IN(1), st);
-	tref_ints(r, IN(2), en);
+	ns = tref_ints(r, IN(1), st, 8);
+	if (tref_ints(r, IN(2), en, 8) != ns)
+		TC_DIE("Slice '%s': starts and ends differ in length", nd->name);
 	for (k = 0; k < rk; k++) {
 		start[k] = 0;
 		step[k] = 1;
 	}
-	if (!tref_ints(r, nd->n_in > 3 ? IN(3) : -1, ax))
+	if (!tref_ints(r, nd->n_in > 3 ? IN(3) : -1, ax, 8))
 		for (k = 0; k < ns; k++)
 			ax[k] = k;
-	if (!tref_ints(r, nd->n_in > 4 ? IN(4) : -1, sp))
+	if (!tref_ints(r, nd->n_in > 4 ? IN(4) : -1, sp, 8))
 		for (k = 0; k < ns; k++)
 			sp[k] = 1;
 	for (k = 0; k < ns; k++) {
@@ -223,7 +236,8 @@ static void pad(struct tref *r, const struct opr_node *nd)
 	int64_t p[16], idx[8], i;
 	double val = nd->n_in > 2 && IN(2) >= 0 ? r->v[IN(2)][0] : 0;
 
-	tref_ints(r, IN(1), p);
+	if (tref_ints(r, IN(1), p, 16) != 2 * rk)
+		TC_DIE("Pad '%s': pads do not cover rank %d", nd->name, rk);
 	for (i = 0; i < r->numel[OUT(0)]; i++) {
 		tref_unravel(i, rk, r->dims[OUT(0)], idx);
 		for (k = 0, in = 1; k < rk; k++) {
@@ -239,7 +253,8 @@ static void transpose(struct tref *r, const struct opr_node *nd)
 	int rk = tref_rank(r, IN(0)), k;
 	int64_t perm[8], oi[8], xi[8], i;
 
-	tref_attr_ints(nd, "perm", perm);
+	if (tref_attr_ints(nd, "perm", perm, 8) != rk)
+		TC_DIE("Transpose '%s': perm does not cover rank %d", nd->name, rk);
 	for (i = 0; i < r->numel[OUT(0)]; i++) {
 		tref_unravel(i, rk, r->dims[OUT(0)], oi);
 		for (k = 0; k < rk; k++)
@@ -248,81 +263,94 @@ static void transpose(struct tref *r, const struct opr_node *nd)
 	}
 }
 
-/* Runs node nd; -1 when the reference lacks its op. */
-static int run_node(struct tref *r, const struct opr_node *nd, int dry)
+static void concat(struct tref *r, const struct opr_node *nd)
 {
-	switch (nd->op) {
+	joinsplit(r, nd, 1);
+}
+
+static void split(struct tref *r, const struct opr_node *nd)
+{
+	joinsplit(r, nd, 0);
+}
+
+/* A reference op: computes node nd's outputs from its inputs. */
+typedef void (*tref_fn)(struct tref *r, const struct opr_node *nd);
+
+/* The reference of op, or NULL when it has none. */
+static tref_fn op_fn(int op)
+{
+	switch (op) {
 	case OPR_OP_CONV:
-		if (!dry)
-			tref_conv(r, nd);
-		return 0;
+		return tref_conv;
 	case OPR_OP_BATCHNORM:
-		if (!dry)
-			tref_batchnorm(r, nd);
-		return 0;
+		return tref_batchnorm;
 	case OPR_OP_RELU: case OPR_OP_CLIP: case OPR_OP_LEAKYRELU:
 	case OPR_OP_SIGMOID: case OPR_OP_TANH: case OPR_OP_HARDSIGMOID:
 	case OPR_OP_HARDSWISH: case OPR_OP_RESHAPE: case OPR_OP_FLATTEN:
 	case OPR_OP_SQUEEZE: case OPR_OP_UNSQUEEZE: case OPR_OP_IDENTITY:
 	case OPR_OP_DROPOUT:
-		if (!dry)
-			unary(r, nd);
-		return 0;
+		return unary;
 	case OPR_OP_MAXPOOL: case OPR_OP_AVERAGEPOOL:
-		if (!dry)
-			tref_pool(r, nd);
-		return 0;
+		return tref_pool;
 	case OPR_OP_GLOBALAVERAGEPOOL: case OPR_OP_GLOBALMAXPOOL:
 	case OPR_OP_REDUCEMEAN:
-		if (!dry)
-			tref_reduce(r, nd);
-		return 0;
+		return tref_reduce;
 	case OPR_OP_GEMM:
-		if (!dry)
-			tref_gemm(r, nd);
-		return 0;
+		return tref_gemm;
 	case OPR_OP_MATMUL:
-		if (!dry)
-			tref_matmul(r, nd);
-		return 0;
+		return tref_matmul;
 	case OPR_OP_ADD: case OPR_OP_SUB: case OPR_OP_MUL: case OPR_OP_DIV:
-		if (!dry)
-			binary(r, nd);
-		return 0;
-	case OPR_OP_CONCAT: case OPR_OP_SPLIT:
-		if (!dry)
-			joinsplit(r, nd, nd->op == OPR_OP_CONCAT);
-		return 0;
+		return binary;
+	case OPR_OP_CONCAT:
+		return concat;
+	case OPR_OP_SPLIT:
+		return split;
 	case OPR_OP_SLICE:
-		if (!dry)
-			slice(r, nd);
-		return 0;
+		return slice;
 	case OPR_OP_PAD:
-		if (!dry)
-			pad(r, nd);
-		return 0;
+		return pad;
 	case OPR_OP_TRANSPOSE:
-		if (!dry)
-			transpose(r, nd);
-		return 0;
+		return transpose;
 	default:
-		return -1;
+		return NULL;
+	}
+}
+
+/*
+ * 0 when input k of a node of op is an int parameter (shape, axes, pads,
+ * split sizes) that the reference reads with tref_ints(), 1 when it reads
+ * it as a float tensor.
+ */
+static int float_input(int op, int k)
+{
+	switch (op) {
+	case OPR_OP_RESHAPE: case OPR_OP_SQUEEZE: case OPR_OP_UNSQUEEZE:
+	case OPR_OP_SLICE: case OPR_OP_SPLIT: case OPR_OP_REDUCEMEAN:
+	case OPR_OP_DROPOUT:
+		return k == 0;
+	case OPR_OP_PAD:
+		return k != 1 && k != 3;
+	default:
+		return 1;
 	}
 }
 
 struct tref *tref_new(const struct opr_graph *g, int n, int training)
 {
-	struct tref *r = calloc(1, sizeof(*r));
+	struct tref *r = TC_NEED(calloc(1, sizeof(*r)), "out of memory");
 	int i, k;
 
 	r->g = g;
 	r->n = n;
 	r->training = training;
-	r->v = calloc((size_t)g->n_values, sizeof(*r->v));
-	r->numel = calloc((size_t)g->n_values, sizeof(*r->numel));
-	r->dims = calloc((size_t)g->n_values, sizeof(*r->dims));
+	r->v = TC_NEED(calloc((size_t)g->n_values + 1, sizeof(*r->v)),
+		       "out of memory");
+	r->numel = TC_NEED(calloc((size_t)g->n_values + 1, sizeof(*r->numel)),
+			   "out of memory");
+	r->dims = TC_NEED(calloc((size_t)g->n_values + 1, sizeof(*r->dims)),
+			  "out of memory");
 	for (i = 0; i < g->n_nodes; i++)
-		if (run_node(r, &g->nodes[i], 1)) {
+		if (!op_fn(g->nodes[i].op)) {
 			printf("tref: no reference for %s\n", g->nodes[i].op_type);
 			tref_free(r);
 			return NULL;
@@ -338,10 +366,33 @@ struct tref *tref_new(const struct opr_graph *g, int n, int training)
 		r->numel[i] = m;
 		if (gv->dtype != OPR_DT_FLOAT || gv->rank < 0)
 			continue;
-		r->v[i] = calloc((size_t)(m + 1), sizeof(double));
+		r->v[i] = TC_NEED(calloc((size_t)(m + 1), sizeof(double)),
+				  "out of memory for %lld doubles of '%s'",
+				  (long long)m, gv->name);
+		if (gv->is_initializer && (!gv->data ||
+					   gv->nbytes < (size_t)m * sizeof(float)))
+			TC_DIE("initializer '%s' holds %zu bytes for %lld floats",
+			       gv->name, gv->nbytes, (long long)m);
 		if (gv->is_initializer)
 			for (k = 0; k < m; k++)
 				r->v[i][k] = ((const float *)gv->data)[k];
+	}
+	/* every float tensor the reference reads or writes must be there */
+	for (i = 0; i < g->n_nodes; i++) {
+		const struct opr_node *nd = &g->nodes[i];
+
+		for (k = 0; k < nd->n_in + nd->n_out; k++) {
+			int in = k < nd->n_in, v = in ? nd->in[k] : nd->out[k - nd->n_in];
+
+			if (v < 0 || r->v[v] || (in && !float_input(nd->op, k)) ||
+			    (!in && k > nd->n_in && nd->op != OPR_OP_SPLIT))
+				continue;
+			printf("tref: %s '%s': %s %d is not a float tensor of "
+			       "known shape\n", nd->op_type, nd->name,
+			       in ? "input" : "output", in ? k : k - nd->n_in);
+			tref_free(r);
+			return NULL;
+		}
 	}
 	return r;
 }
@@ -362,6 +413,8 @@ void tref_free(struct tref *r)
 
 double *tref_val(struct tref *r, int v, int64_t *numel)
 {
+	if (v < 0 || v >= r->g->n_values)
+		TC_DIE("value %d of %d", v, r->g->n_values);
 	if (numel)
 		*numel = r->numel[v];
 	return r->v[v];
@@ -371,8 +424,13 @@ void tref_run(struct tref *r, int from)
 {
 	int i;
 
-	for (i = from; i < r->g->n_nodes; i++)
-		run_node(r, &r->g->nodes[i], 0);
+	for (i = from; i < r->g->n_nodes; i++) {
+		tref_fn fn = op_fn(r->g->nodes[i].op);
+
+		if (!fn)
+			TC_DIE("no reference for %s", r->g->nodes[i].op_type);
+		fn(r, &r->g->nodes[i]);
+	}
 }
 
 int tref_first_reader(const struct tref *r, int v)

@@ -27,11 +27,19 @@ int tref_rank(const struct tref *r, int v);
 void tref_unravel(int64_t i, int rank, const int64_t *d, int64_t *idx);
 int64_t tref_ravel(int rank, const int64_t *d, const int64_t *idx);
 
-/* Int values of initializer v into out; the count (0 when v < 0). */
-int tref_ints(const struct tref *r, int v, int64_t *out);
+/*
+ * Int values of initializer v (int64 or int32) into out[0..max); the
+ * count (0 when v < 0).  Dies (TC_DIE) when v is not such an initializer
+ * or holds more than max values.
+ */
+int tref_ints(const struct tref *r, int v, int64_t *out, int max);
 
-/* INTS attribute name into out; its count (0 when absent). */
-int tref_attr_ints(const struct opr_node *nd, const char *name, int64_t *out);
+/*
+ * INTS attribute name into out[0..max); its count (0 when absent).  Dies
+ * when it is another type or longer than max.
+ */
+int tref_attr_ints(const struct opr_node *nd, const char *name, int64_t *out,
+		   int max);
 
 /* Index into a (rank ra, dims da) broadcast onto output index oi (rank ro). */
 int64_t tref_bidx(int ra, const int64_t *da, int ro, const int64_t *oi);

@@ -1,3 +1,4 @@
+/* Used by train_grad_ops*, train_grad_models via tref.c: unreadable nodes abort at file:line. */
 /*
  * tref_layers.c - the reference's Conv, BatchNormalization, pools and
  * reductions, Gemm and MatMul (see tref.c), naive loops in double.
@@ -15,9 +16,16 @@ struct geo {
 static void read_geo(const struct tref *r, const struct opr_node *nd,
 		     int64_t kh, int64_t kw, struct geo *q)
 {
+	const struct opr_attr *ap = opr_node_attr(nd, "auto_pad");
 	int rk = tref_rank(r, IN(0)), two = rk == 4;
 	int64_t v[8], k;
 
+	if (rk != 3 && rk != 4)
+		TC_DIE("%s '%s': rank %d, the reference handles 3 and 4",
+		       nd->op_type, nd->name, rk);
+	if (ap && ap->s && strcmp(ap->s, "NOTSET"))
+		TC_DIE("%s '%s': auto_pad %s, the reference reads pads only",
+		       nd->op_type, nd->name, ap->s);
 	q->H = two ? r->dims[IN(0)][2] : 1;
 	q->W = r->dims[IN(0)][rk - 1];
 	q->OH = two ? r->dims[OUT(0)][2] : 1;
@@ -26,19 +34,19 @@ static void read_geo(const struct tref *r, const struct opr_node *nd,
 	q->KW = kw;
 	q->s[0] = q->s[1] = q->d[0] = q->d[1] = 1;
 	q->pb[0] = q->pb[1] = q->pe[0] = q->pe[1] = 0;
-	if (tref_attr_ints(nd, "kernel_shape", v)) {
+	if (tref_attr_ints(nd, "kernel_shape", v, 8)) {
 		q->KH = two ? v[0] : 1;
 		q->KW = v[two];
 	}
-	if (tref_attr_ints(nd, "strides", v)) {
+	if (tref_attr_ints(nd, "strides", v, 8)) {
 		q->s[0] = two ? v[0] : 1;
 		q->s[1] = v[two];
 	}
-	if (tref_attr_ints(nd, "dilations", v)) {
+	if (tref_attr_ints(nd, "dilations", v, 8)) {
 		q->d[0] = two ? v[0] : 1;
 		q->d[1] = v[two];
 	}
-	if ((k = tref_attr_ints(nd, "pads", v))) {
+	if ((k = tref_attr_ints(nd, "pads", v, 8))) {
 		q->pb[0] = two ? v[0] : 0;
 		q->pb[1] = v[two];
 		q->pe[0] = two ? v[2] : 0;
@@ -164,11 +172,16 @@ void tref_reduce(struct tref *r, const struct opr_node *nd)
 		for (a = 2; a < rk; a++)
 			red[a] = 1;
 	} else {
-		na = tref_attr_ints(nd, "axes", ax);
+		na = tref_attr_ints(nd, "axes", ax, OPR_MAX_RANK);
 		if (!na)
-			na = tref_ints(r, nd->n_in > 1 ? IN(1) : -1, ax);
-		for (k = 0; k < na; k++)
+			na = tref_ints(r, nd->n_in > 1 ? IN(1) : -1, ax,
+				       OPR_MAX_RANK);
+		for (k = 0; k < na; k++) {
+			if (ax[k] < -rk || ax[k] >= rk)
+				TC_DIE("ReduceMean '%s': axis %lld of rank %d",
+				       nd->name, (long long)ax[k], rk);
 			red[ax[k] < 0 ? ax[k] + rk : ax[k]] = 1;
+		}
 		all = !na;
 	}
 	for (a = 0; a < rk; a++) {

@@ -9,20 +9,7 @@
 static int avgpool_prep(struct opr_rt *rt, struct rt_node *rn,
 			struct opr_err *err)
 {
-	struct opr_window *gm = rn->param;
-	struct rt_val *x = opr_rt_need_in(rt, rn, 0, OPR_DT_FLOAT, err);
-	int64_t d[4];
-	int rc;
-
-	if (!x)
-		return err->code;
-	if ((rc = opr_rt_geom_read(rt, rn, x->rank, x->dims + 2, NULL, 1, gm, err)))
-		return rc;
-	d[0] = x->dims[0];
-	d[1] = x->dims[1];
-	d[2] = gm->out[2 - gm->ns];
-	d[3] = gm->out[1];
-	return opr_rt_set_out(rt, rn, opr_rt_out(rt, rn, 0), OPR_DT_FLOAT, x->rank, d, err);
+	return opr_rt_pool_prep(rt, rn, 0, err);
 }
 
 struct avgpool_job {

@@ -158,6 +158,7 @@ static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 	struct rt_val *b = opr_rt_in(rt, rn, 2);
 	int64_t d[4];
 	size_t ws = 0;
+	char why[160];
 	int rc, kind;
 
 	if (!w)
@@ -165,27 +166,13 @@ static int conv_prep(struct opr_rt *rt, struct rt_node *rn, struct opr_err *err)
 	if (x->rank < 3 || w->rank != x->rank)
 		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "input rank %d, weight "
 			       "rank %d", x->rank, w->rank);
-	if ((rc = opr_rt_geom_read(rt, rn, x->rank, x->dims + 2, w->dims + 2, 0, g,
-			       err)))
-		return rc;
+	if ((rc = opr_conv_read(rn->n, x->rank, x->dims, w->dims,
+				b ? b->dtype : 0, b ? b->numel : -1, g,
+				&p->group, why, sizeof(why))))
+		return opr_rt_errf(rt, rn, err, rc, "%s", why);
 	p->n = x->dims[0];
 	p->c = x->dims[1];
 	p->m = w->dims[0];
-	p->group = opr_node_attr_int(rn->n, "group", 1);
-	if (p->group < 1 || p->c % p->group || p->m % p->group ||
-	    w->dims[1] != p->c / p->group)
-		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "%lld input channels, "
-			       "weight [%lld, %lld, ...], group %lld",
-			       (long long)p->c, (long long)w->dims[0],
-			       (long long)w->dims[1], (long long)p->group);
-	if (g->k[0] != (g->ns == 2 ? w->dims[2] : 1) ||
-	    g->k[1] != w->dims[x->rank - 1])
-		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "kernel_shape does not "
-			       "match the weight");
-	if (b && (b->dtype != OPR_DT_FLOAT || b->numel != p->m))
-		return opr_rt_errf(rt, rn, err, OPR_ESHAPE, "bias has %lld values for "
-			       "%lld output channels", (long long)b->numel,
-			       (long long)p->m);
 	p->cg = p->c / p->group;
 	p->mg = p->m / p->group;
 	p->kk = p->cg * g->k[0] * g->k[1];

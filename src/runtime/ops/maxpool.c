@@ -11,24 +11,7 @@
 static int maxpool_prep(struct opr_rt *rt, struct rt_node *rn,
 			struct opr_err *err)
 {
-	struct opr_window *gm = rn->param;
-	struct rt_val *x = opr_rt_need_in(rt, rn, 0, OPR_DT_FLOAT, err);
-	int64_t d[4];
-	int rc;
-
-	if (!x)
-		return err->code;
-	if ((rc = opr_rt_geom_read(rt, rn, x->rank, x->dims + 2, NULL, 1, gm, err)))
-		return rc;
-	d[0] = x->dims[0];
-	d[1] = x->dims[1];
-	d[2] = gm->out[2 - gm->ns];
-	d[3] = gm->out[1];
-	if ((rc = opr_rt_set_out(rt, rn, opr_rt_out(rt, rn, 0), OPR_DT_FLOAT, x->rank, d,
-			     err)))
-		return rc;
-	return opr_rt_set_out(rt, rn, opr_rt_out(rt, rn, 1), OPR_DT_INT64, x->rank, d,
-			  err);
+	return opr_rt_pool_prep(rt, rn, 1, err);
 }
 
 struct maxpool_job {
