@@ -14,60 +14,75 @@
 #include "data/preprocess_meta.h"
 #include "passes/fc3sigma.h"
 
+/* Bit masks of enum cli_cmd for the table below. */
+#define PR (1u << CLI_PRUNE)
+#define FT (1u << CLI_FINETUNE)
+#define EV (1u << CLI_EVAL)
+#define BE (1u << CLI_BENCH)
+
 /* The options, the commands each applies to, and whether it takes a value. */
 static const struct {
 	const char *name;	/* long form */
 	int has_value;		/* 1: --name VALUE or --name=VALUE */
 	unsigned cmds;		/* bit mask of enum cli_cmd it applies to */
 } options[] = {
-	{ "--passes", 1, 1u << CLI_PRUNE },
-	{ "--report", 1, 1u << CLI_PRUNE },
-	{ "--external-data", 0, 1u << CLI_PRUNE },
+	{ "--passes", 1, PR },
+	{ "--report", 1, PR },
+	{ "--external-data", 0, PR },
 	{ "--groups", 0, 1u << CLI_INFO },
 	{ "--json", 0, 1u << CLI_INFO },
-	{ "--json", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) },	/* --json FILE */
-	{ "--batch", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) | (1u << CLI_FINETUNE) },
-	{ "--threads", 1, (1u << CLI_BENCH) | (1u << CLI_EVAL) |
-	  (1u << CLI_FINETUNE) },
-	{ "--reps", 1, 1u << CLI_BENCH },
-	{ "--data", 1, (1u << CLI_EVAL) | (1u << CLI_FINETUNE) },
-	{ "--mean", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) | (1u << CLI_FINETUNE) },
-	{ "--std", 1, (1u << CLI_EVAL) | (1u << CLI_PRUNE) | (1u << CLI_FINETUNE) },
-	{ "--limit", 1, (1u << CLI_EVAL) | (1u << CLI_FINETUNE) },
-	{ "--ratio", 1, 1u << CLI_PRUNE },
-	{ "--target-flops", 1, 1u << CLI_PRUNE },
-	{ "--round-to", 1, 1u << CLI_PRUNE },
-	{ "--exclude", 1, 1u << CLI_PRUNE },
-	{ "--seed", 1, (1u << CLI_PRUNE) | (1u << CLI_FINETUNE) },
-	{ "--k", 1, 1u << CLI_PRUNE },
-	{ "--fc-variant", 1, 1u << CLI_PRUNE },
-	{ "--sparse-initializers", 0, 1u << CLI_PRUNE },
-	{ "--sparse-constants", 0, 1u << CLI_PRUNE },
-	{ "--epochs", 1, 1u << CLI_FINETUNE },
-	{ "--lr", 1, 1u << CLI_FINETUNE },
-	{ "--wd", 1, 1u << CLI_FINETUNE },
-	{ "--val-split", 1, 1u << CLI_FINETUNE },
-	{ "--distill", 0, 1u << CLI_FINETUNE },
-	{ "--teacher", 1, 1u << CLI_FINETUNE },
-	{ "--temperature", 1, 1u << CLI_FINETUNE },
-	{ "--alpha", 1, 1u << CLI_FINETUNE },
-	{ "--bn-recal", 1, 1u << CLI_FINETUNE },
-	{ "--log", 1, 1u << CLI_FINETUNE },
-	{ "--log-every", 1, 1u << CLI_FINETUNE },
-	{ "--test-data", 1, 1u << CLI_FINETUNE },
-	{ "--no-augment", 0, 1u << CLI_FINETUNE },
+	{ "--json", 1, BE | EV },	/* --json FILE */
+	{ "--batch", 1, BE | EV | FT | PR },
+	{ "--threads", 1, BE | EV | FT | PR },
+	{ "--reps", 1, BE },
+	{ "--data", 1, EV | FT | PR },
+	{ "--mean", 1, EV | PR | FT },
+	{ "--std", 1, EV | PR | FT },
+	{ "--limit", 1, EV | FT | PR },
+	{ "--ratio", 1, PR },
+	{ "--target-flops", 1, PR },
+	{ "--round-to", 1, PR },
+	{ "--exclude", 1, PR },
+	{ "--seed", 1, PR | FT },
+	{ "--k", 1, PR },
+	{ "--fc-variant", 1, PR },
+	{ "--sparse-initializers", 0, PR },
+	{ "--sparse-constants", 0, PR },
+	/* training: finetune, and the pipeline's passes and fine-tuning */
+	{ "--epochs", 1, FT | PR },
+	{ "--lr", 1, FT | PR },
+	{ "--wd", 1, FT | PR },
+	{ "--val-split", 1, FT | PR },
+	{ "--distill", 0, FT | PR },
+	{ "--teacher", 1, FT | PR },
+	{ "--temperature", 1, FT | PR },
+	{ "--alpha", 1, FT | PR },
+	{ "--bn-recal", 1, FT | PR },
+	{ "--log", 1, FT | PR },
+	{ "--log-every", 1, FT | PR },
+	{ "--test-data", 1, FT | PR },
+	{ "--no-augment", 0, FT | PR },
+	/* the pipeline only (parse_pipe_option) */
+	{ "--finetune-epochs", 1, PR },
+	{ "--max-acc-drop", 1, PR },
+	{ "--prune-every", 1, PR },
+	{ "--gamma-l1", 1, PR },
+	{ "--attn-t", 1, PR },
+	{ "--norm-p", 1, PR },
 	{ "--help", 0, ~0u },
 	{ "--version", 0, ~0u },
 };
 
 #define N_OPTIONS ((int)(sizeof(options) / sizeof(options[0])))
+_Static_assert(N_OPTIONS <= 64, "cli_parse keeps the options seen in 64 bits");
 #define KNOWN_OPTIONS "--passes, --report, --external-data, --ratio, " \
 	"--target-flops, --round-to, --exclude, --seed, --groups, --json, " \
 	"--batch, --threads, --reps, --data, --mean, --std, --limit, " \
 	"--k, --fc-variant, --sparse-initializers, --sparse-constants, " \
 	"--epochs, --lr, --wd, --val-split, --distill, --teacher, " \
 	"--temperature, --alpha, --bn-recal, --log, --log-every, " \
-	"--test-data, --no-augment, " \
+	"--test-data, --no-augment, --finetune-epochs, --max-acc-drop, " \
+	"--prune-every, --gamma-l1, --attn-t, --norm-p, " \
 	"-h/--help, --version"
 #define KNOWN_COMMANDS "info, prune, bench, eval, finetune, help, version (or IN.onnx OUT.onnx to prune)"
 #define TRY_HELP " (see onnx-prune --help)"
@@ -77,153 +92,6 @@ static const char *const cmd_names[] = {
 	[CLI_EVAL] = "eval", [CLI_FINETUNE] = "finetune",
 	[CLI_HELP] = "help", [CLI_VERSION] = "version",
 };
-
-void cli_print_help(FILE *f)
-{
-	char names[1024];
-	const struct opr_pass *p;
-	int i, n;
-
-	fprintf(f,
-		"onnx-prune %s - prune channels of an ONNX model and write ONNX back\n"
-		"\n"
-		"Usage:\n"
-		"  onnx-prune IN.onnx OUT.onnx [--passes a,b] [--report R.json] [--external-data]\n"
-		"             [--ratio R | --target-flops F] [--round-to N] [--exclude NODE,...]\n"
-		"             [--seed S]\n"
-		"  onnx-prune prune IN.onnx OUT.onnx [options]   (the same, spelt out)\n"
-		"  onnx-prune info MODEL.onnx [--json] [--groups]\n"
-		"  onnx-prune bench MODEL.onnx [--batch N] [--threads T] [--reps R] [--json F]\n"
-		"  onnx-prune eval MODEL.onnx --data KIND:PATH [--mean M] [--std S] [--batch N]\n"
-		"             [--threads T] [--limit N] [--json F|-]\n"
-		"  onnx-prune finetune IN.onnx OUT.onnx --data KIND:PATH --epochs N [--lr 0.01]\n"
-		"             [--batch 128] [--wd 5e-4] [--val-split F] [--seed S] [--threads T]\n"
-		"             [--distill | --teacher T.onnx] [--temperature 4] [--alpha 0.9]\n"
-		"             [--bn-recal B] [--log F.jsonl] [--log-every N] [--test-data KIND:PATH]\n"
-		"             [--no-augment] [--limit N] [--mean M] [--std S]\n"
-		"  onnx-prune --help | --version\n"
-		"\n"
-		"Commands:\n"
-		"  prune     import IN, run the passes in order (the graph is verified\n"
-		"            after each), export OUT; the default command\n"
-		"  info      per-layer table: node, op, output shape, params, MACs, and\n"
-		"            totals; --json prints one JSON object instead; --groups\n"
-		"            adds the channel groups (what must be pruned together)\n"
-		"  bench     time forward passes of the runtime on synthetic input:\n"
-		"            median ms per batch, images/s, GFLOP/s, peak RSS\n"
-		"  eval      run MODEL on the test split of a data set: top-1, top-5,\n"
-		"            mean cross-entropy loss, images/s (a progress bar on a\n"
-		"            terminal)\n"
-		"  finetune  SGD on the training split of --data (Nesterov 0.9, cosine\n"
-		"            from --lr to 0 per step, crop (pad 4) + flip), optionally\n"
-		"            after BN recalibration and with distillation; a line per\n"
-		"            epoch, Ctrl-C writes the model so far (exit 0)\n"
-		"  help      this text\n"
-		"  version   the version\n"
-		"\n"
-		"Options:\n"
-		"  --passes a,b       passes to run, in this order (default: none, which\n"
-		"                     re-writes the model after import and folding)\n"
-		"  --report FILE      write params and MACs before and after as JSON, and\n"
-		"                     per pass the channels every group kept\n"
-		"  --external-data    store initializers >= 1 KiB in OUT.data beside OUT\n"
-		"  --ratio R          (pruning passes) remove round(R n) of the n channels\n"
-		"                     of every prunable group, 0 <= R < 1; one always stays\n"
-		"  --target-flops F   (pruning passes) remove the channels of lowest score,\n"
-		"                     ranked across groups (scores divided by their group's\n"
-		"                     mean), until the MACs are at most F times the input\n"
-		"                     model's, within 0.5 %%, 0 < F <= 1\n"
-		"  --round-to N       (pruning passes) a group of N channels or more keeps\n"
-		"                     a multiple of N (rounded up: it keeps more)\n"
-		"  --exclude N1,N2    (pruning passes) leave alone the groups that touch\n"
-		"                     these nodes (by node name)\n"
-		"  --seed S           seed of random choices (default 0)\n"
-		"  --k K              (fc3sigma) threshold in standard deviations, K > 0\n"
-		"                     (default 1; larger K zeroes more)\n"
-		"  --fc-variant V     (fc3sigma) band: zero w with |w - mean| < K sigma\n"
-		"                     (the default); sensitivity: zero w with\n"
-		"                     |w| <= K std (Distiller's sensitivity pruner)\n"
-		"  --sparse-initializers  write initializers that are mostly zero as ONNX\n"
-		"                     sparse initializers: floats whose non-zeros plus\n"
-		"                     int64 indices take less room (float32: over 2/3 zero)\n"
-		"  --sparse-constants the same as Constant nodes with a sparse_value,\n"
-		"                     which onnx.checker's full check accepts too\n"
-		"  --json             (info) machine-readable output\n"
-		"  --groups           (info) channel groups: members, channel count,\n"
-		"                     share of MACs, why a group is frozen\n"
-		"  --json FILE        (bench) also write the results as JSON to FILE\n"
-		"  --batch N          (bench) images per forward pass (default 1)\n"
-		"  --threads T        (bench) runtime threads (default: one per CPU)\n"
-		"  --reps R           (bench) timed passes, median reported (default 20)\n"
-		"  --data KIND:PATH   (eval) data set: cifar10:DIR|FILE, cifar100:DIR|FILE,\n"
-		"                     idx:DIR, mnist:DIR, fashion-mnist:DIR, png:DIR\n"
-		"  --mean M           (eval, prune) per-channel mean of pixels in [0, 1],\n"
-		"                     comma-separated (one value: every channel); prune\n"
-		"                     stores it in OUT, eval reads it from MODEL when\n"
-		"                     not given (default 0)\n"
-		"  --std S            (eval, prune) per-channel std, as --mean (default 1)\n"
-		"  --batch N          (eval) images per forward pass (default 64)\n"
-		"  --threads T        (eval) runtime threads (default: one per CPU)\n"
-		"  --limit N          (eval) only the first N test images\n"
-		"  --json FILE|-      (eval) also write the results as JSON (- : stdout,\n"
-		"                     instead of the text)\n"
-		"  --epochs N         (finetune) epochs over the training split; 0 with\n"
-		"                     --bn-recal: recalibration only\n"
-		"  --lr LR            (finetune) base learning rate (default 0.01)\n"
-		"  --batch N          (finetune) images per step (default 128)\n"
-		"  --wd WD            (finetune) weight decay (default 5e-4)\n"
-		"  --val-split F      (finetune) hold out F of the training images and\n"
-		"                     report their loss and top-1 every epoch\n"
-		"  --seed S           (finetune) order, augmentation and split (default 0)\n"
-		"  --distill          (finetune) distil from IN itself (the unpruned\n"
-		"                     model when IN is the model being pruned); loss\n"
-		"                     (1 - alpha) CE + alpha T^2 KL\n"
-		"  --teacher T.onnx   (finetune) distil from T.onnx instead (implies\n"
-		"                     --distill)\n"
-		"  --temperature T    (finetune) distillation temperature (default 4)\n"
-		"  --alpha A          (finetune) distillation weight in [0, 1] (default 0.9)\n"
-		"  --bn-recal B       (finetune) first re-estimate BN statistics from B\n"
-		"                     training batches (cumulative average)\n"
-		"  --log FILE         (finetune) JSON-lines log of steps and epochs\n"
-		"  --log-every N      (finetune) a step record every N steps (default 10)\n"
-		"  --test-data K:P    (finetune) report top-1 on this test split before\n"
-		"                     and after\n"
-		"  --no-augment       (finetune) no random crop and flip\n"
-		"  --limit N          (finetune) train on the first N training images\n"
-		"  -h, --help         this text\n"
-		"  --version          print the version\n"
-		"\n"
-		"Passes:\n", OPR_VERSION);
-	p = opr_pass_table(&n);
-	for (i = 0; i < n; i++)
-		fprintf(f, "  %-18s %s\n", p[i].name, p[i].help);
-	if (n == 0)
-		fprintf(f, "  %s\n", opr_pass_names(names, sizeof(names)));
-	fprintf(f,
-		"\n"
-		"Criteria: a channel group (info --groups) holds channels that go\n"
-		"together; a channel's score adds up over its members:\n"
-		"  l1, l2     the L1 / L2 norms of its filters (the weight rows of every\n"
-		"             Conv, Gemm or MatMul that produces it; bias left out)\n"
-		"  fpgm       per filter, the sum of its L2 distances to the other filters\n"
-		"             of its layer (far from the geometric median = important)\n"
-		"  bn_scale   the |gamma| of its BatchNormalizations (a group without one\n"
-		"             is scored as l1)\n"
-		"  random     uniform from --seed\n"
-		"A padded channel (option-A shortcut) adds 0; a group without filters\n"
-		"is scored by its consumers' weight columns.  The lowest scores go.\n"
-		"\n"
-		"Counting: params are the elements of float initializers read by\n"
-		"Conv, ConvTranspose, Gemm, MatMul, BatchNormalization and PRelu; MACs\n"
-		"are those of Conv, ConvTranspose, Gemm and MatMul for one sample.\n"
-		"\n"
-		"Exit codes:\n"
-		"  0  ok\n"
-		"  1  usage: bad command line\n"
-		"  2  bad input: the model, the data or the output path\n"
-		"  3  internal error or out of memory\n"
-		"  4  a quality gate refused the result\n");
-}
 
 /* Index of option name (up to len chars), or -1. */
 static int find_option(const char *name, size_t len)
@@ -309,6 +177,17 @@ static int parse_eval_option(const char *name, const char *val,
 		rc = parse_count("--limit", val, 1 << 30, &a->limit, err);
 	}
 	return rc;
+}
+
+/* As parse_count(), but "0" is allowed too. */
+static int parse_count0(const char *name, const char *val, int max, int *out,
+			struct opr_err *err)
+{
+	if (strcmp(val, "0") == 0) {
+		*out = 0;
+		return OPR_OK;
+	}
+	return parse_count(name, val, max, out, err);
 }
 
 /* A finite number into *out; OPR_EUSAGE naming the option otherwise. */
@@ -483,13 +362,8 @@ static int parse_range(const char *name, const char *val, double lo,
 static int parse_ft_option(const char *name, const char *val,
 			   struct cli_args *a, struct opr_err *err)
 {
-	if (strcmp(name, "--epochs") == 0) {
-		if (strcmp(val, "0") == 0) {
-			a->epochs = 0;
-			return OPR_OK;
-		}
-		return parse_count(name, val, 1000000, &a->epochs, err);
-	}
+	if (strcmp(name, "--epochs") == 0)
+		return parse_count0(name, val, 1000000, &a->epochs, err);
 	if (strcmp(name, "--lr") == 0)
 		return parse_range(name, val, 1e-12, 100.0, 0, &a->lr, err);
 	if (strcmp(name, "--wd") == 0)
@@ -542,6 +416,140 @@ static int check_finetune(const struct cli_args *a, struct opr_err *err)
 	if (a->epochs == 0 && a->bn_recal == 0)
 		return opr_errf(err, OPR_EUSAGE, "finetune: --epochs 0 needs "
 				"--bn-recal B (nothing to do otherwise)");
+	return OPR_OK;
+}
+
+/* 1 for the options of the prune pipeline alone (parse_pipe_option). */
+static int is_pipe_option(const char *name)
+{
+	static const char *const names[] = { "--finetune-epochs",
+		"--max-acc-drop", "--prune-every", "--gamma-l1", "--attn-t",
+		"--norm-p" };
+	int i;
+
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The options of the prune pipeline alone into a. */
+static int parse_pipe_option(const char *name, const char *val,
+			     struct cli_args *a, struct opr_err *err)
+{
+	int n = 0, rc;
+
+	if (strcmp(name, "--finetune-epochs") == 0)
+		return parse_count0(name, val, 1000000, &a->finetune_epochs, err);
+	if (strcmp(name, "--max-acc-drop") == 0)
+		return parse_range(name, val, 0.0, 100.0, 0, &a->max_acc_drop, err);
+	if (strcmp(name, "--gamma-l1") == 0)
+		return parse_range(name, val, 0.0, 10.0, 0, &a->gamma_l1, err);
+	if (strcmp(name, "--attn-t") == 0)
+		return parse_range(name, val, 1e-6, 1e6, 0, &a->attn_t, err);
+	if (strcmp(name, "--norm-p") == 0)
+		return parse_range(name, val, 1.0, 100.0, 0, &a->norm_p, err);
+	rc = parse_count0(name, val, 1 << 30, &n, err);	/* --prune-every */
+	a->prune_every = n;
+	return rc;
+}
+
+/* Index of the first pass of a with a flag of mask, or -1. */
+static int pass_with(const struct cli_args *a, unsigned mask)
+{
+	int i;
+
+	for (i = 0; i < a->n_passes; i++)
+		if (a->passes[i]->flags & mask)
+			return i;
+	return -1;
+}
+
+/* The registered passes that train (OPR_PASS_DATA / _TRAINS) into buf. */
+static const char *training_passes(char *buf, size_t len)
+{
+	const struct opr_pass *t;
+	size_t used = 0;
+	int i, n;
+
+	t = opr_pass_table(&n);
+	snprintf(buf, len, "none registered");
+	for (i = 0; i < n && used + strlen(t[i].name) + 3 < len; i++)
+		if (t[i].flags & (OPR_PASS_DATA | OPR_PASS_TRAINS))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? ", " : "", t[i].name);
+	return buf;
+}
+
+/* Options that only set up training, and pass options with their pass. */
+static const char *const train_only[] = { "--epochs", "--lr", "--wd",
+	"--val-split", "--distill", "--teacher", "--temperature", "--alpha",
+	"--bn-recal", "--log", "--log-every", "--no-augment", "--limit" };
+static const struct { const char *opt, *pass; } pass_option[] = {
+	{ "--prune-every", "bn_attn" }, { "--gamma-l1", "bn_attn" },
+	{ "--attn-t", "bn_attn" }, { "--norm-p", "sfp" },
+};
+
+#define SEEN(name) (seen & (1ull << find_option(name, strlen(name))))
+
+/*
+ * What the pipeline needs: a pass flagged OPR_PASS_DATA needs --data and
+ * --epochs; --finetune-epochs needs --data; --max-acc-drop needs data to
+ * evaluate on; training options need something that trains; a pass
+ * option needs its pass.
+ */
+static int check_pipeline(const struct cli_args *a, unsigned long long seen,
+			  struct opr_err *err)
+{
+	char known[512];
+	int i, k, trains;
+
+	if ((i = pass_with(a, OPR_PASS_DATA)) >= 0 && (!a->data || a->epochs < 1))
+		return opr_errf(err, OPR_EUSAGE, "pass '%s' prunes while "
+				"training: it needs --data KIND:PATH and --epochs "
+				"N" TRY_HELP, a->passes[i]->name);
+	if (a->finetune_epochs >= 0 && !a->data)
+		return opr_errf(err, OPR_EUSAGE, "--finetune-epochs needs --data "
+				"KIND:PATH (the training images)" TRY_HELP);
+	if (a->finetune_epochs == 0 && a->bn_recal == 0)
+		return opr_errf(err, OPR_EUSAGE, "--finetune-epochs 0 needs "
+				"--bn-recal B (nothing to do otherwise)");
+	if (a->max_acc_drop >= 0 && !a->data && !a->test_data)
+		return opr_errf(err, OPR_EUSAGE, "--max-acc-drop needs data to "
+				"evaluate on: --data KIND:PATH or --test-data "
+				"KIND:PATH" TRY_HELP);
+	k = pass_with(a, OPR_PASS_DATA | OPR_PASS_TRAINS);
+	if (SEEN("--epochs") && k < 0)
+		return opr_errf(err, OPR_EUSAGE, "--epochs is the training of "
+				"the passes that prune while training (%s), and "
+				"--passes names none; to fine-tune after pruning "
+				"give --finetune-epochs N",
+				training_passes(known, sizeof(known)));
+	trains = a->finetune_epochs >= 0 || (k >= 0 && a->data);
+	for (i = 0; !trains && i < (int)(sizeof(train_only) /
+				       sizeof(train_only[0])); i++) {
+		if (!SEEN(train_only[i]))
+			continue;
+		if (!a->data)
+			return opr_errf(err, OPR_EUSAGE, "%s does not apply "
+					"without training, which needs --data "
+					"KIND:PATH (the training images)" TRY_HELP,
+					train_only[i]);
+		return opr_errf(err, OPR_EUSAGE, "%s does not apply without "
+				"training: give --finetune-epochs N or a pass "
+				"that trains (%s)", train_only[i],
+				training_passes(known, sizeof(known)));
+	}
+	for (i = 0; i < (int)(sizeof(pass_option) / sizeof(pass_option[0]));
+	     i++) {
+		for (k = 0; k < a->n_passes; k++)
+			if (strcmp(a->passes[k]->name, pass_option[i].pass) == 0)
+				break;
+		if (SEEN(pass_option[i].opt) && k == a->n_passes)
+			return opr_errf(err, OPR_EUSAGE, "%s: no pass in --passes "
+					"reads it (it is %s's)", pass_option[i].opt,
+					pass_option[i].pass);
+	}
 	return OPR_OK;
 }
 
@@ -629,10 +637,12 @@ static int parse_option(int argc, char **argv, int *i,
 		rc = parse_count("--threads", val, 256, &a->threads, err);
 	else if (strcmp(options[o].name, "--reps") == 0)
 		rc = parse_count("--reps", val, 1000000, &a->reps, err);
-	else if (options[o].cmds == (1u << CLI_FINETUNE))
-		rc = parse_ft_option(options[o].name, val, a, err);
 	else if (strcmp(options[o].name, "--seed") == 0)
 		rc = parse_seed(val, a, err);
+	else if (options[o].cmds == (FT | PR))
+		rc = parse_ft_option(options[o].name, val, a, err);
+	else if (is_pipe_option(options[o].name))
+		rc = parse_pipe_option(options[o].name, val, a, err);
 	else if (is_fc_option(options[o].name))
 		rc = parse_fc_option(options[o].name, val, a, err);
 	else if (options[o].cmds == (1u << CLI_PRUNE))
@@ -710,6 +720,11 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 	a->alpha = 0.9;
 	a->log_every = 10;
 	a->reps = 20;
+	a->finetune_epochs = -1;
+	a->max_acc_drop = -1;
+	a->gamma_l1 = 1e-4;
+	a->attn_t = 1.0;
+	a->norm_p = 2.0;
 	for (i = 1; i < argc; i++) {
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
 			opts_done = 1;
@@ -735,16 +750,16 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 		return rc;
 	if (a->cmd == CLI_EVAL && !(seen & (1ull << find_option("--batch", 7))))
 		a->batch = 64;	/* eval's default batch */
-	if (a->cmd == CLI_FINETUNE && !(seen & (1ull << find_option("--batch", 7))))
-		a->batch = 128;	/* finetune's default batch */
-	if (a->cmd == CLI_FINETUNE)
-		return check_finetune(a, err);
+	if ((a->cmd == CLI_FINETUNE || a->cmd == CLI_PRUNE) && !SEEN("--batch"))
+		a->batch = 128;	/* the training batch, and eval's in prune */
 	for (i = 0; i < N_OPTIONS; i++)
 		if ((seen & (1ull << i)) && !(options[i].cmds & (1u << a->cmd)))
 			return opr_errf(err, OPR_EUSAGE,
 					"option %s does not apply to '%s'" TRY_HELP,
 					options[i].name, cmd_names[a->cmd]);
-	if (a->cmd == CLI_PRUNE)
-		return check_budget(a, err);
-	return OPR_OK;
+	if (a->cmd == CLI_FINETUNE)
+		return check_finetune(a, err);
+	if (a->cmd == CLI_PRUNE && (rc = check_budget(a, err)) == OPR_OK)
+		rc = check_pipeline(a, seen, err);
+	return a->cmd == CLI_PRUNE ? rc : OPR_OK;
 }

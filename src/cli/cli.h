@@ -73,6 +73,16 @@ struct cli_args {
 	int log_every;			/* --log-every N (default 10) */
 	const char *test_data;		/* --test-data KIND:PATH, or NULL */
 	int no_augment;			/* --no-augment given */
+	/* the prune pipeline (cmd_prune.c, prune_train.c) */
+	int finetune_epochs;		/* --finetune-epochs N after the passes,
+					   -1 when not given */
+	double max_acc_drop;		/* --max-acc-drop POINTS (>= 0), -1 when
+					   not given */
+	long prune_every;		/* --prune-every N (bn_attn; 0: once
+					   per epoch) */
+	double gamma_l1;		/* --gamma-l1 X (bn_attn; default 1e-4) */
+	double attn_t;			/* --attn-t T (bn_attn; default 1) */
+	double norm_p;			/* --norm-p P (sfp; default 2) */
 };
 
 /*
@@ -169,19 +179,6 @@ int cli_eval_graph(const struct opr_graph *g, const char *model,
 		   const struct opr_dataset *ds, const struct opr_preprocess *pre,
 		   int batch, int threads, long limit, struct cli_eval_sum *s,
 		   struct opr_err *err);
-
-struct opr_report;
-
-/*
- * prune_report.c: writes the --report JSON of a prune run to a->report
- * through a temporary file renamed into place: input, output, passes,
- * before/after totals, and the entries the passes recorded in rep (NULL:
- * none).  Returns OPR_OK or OPR_EIO naming the file.
- */
-int cli_write_report(const struct cli_args *a,
-		     const struct opr_model_stats *before,
-		     const struct opr_model_stats *after,
-		     const struct opr_report *rep, struct opr_err *err);
 
 /*
  * Checks that path names an existing regular file that can be read;

@@ -22,24 +22,6 @@
 #include "train/finetune.h"
 #include "train/interrupt.h"
 
-/* Checks the paths, before any work. */
-static int check_paths(const struct cli_args *a, struct opr_err *err)
-{
-	int rc;
-
-	if ((rc = cli_check_input(a->in, err)) ||
-	    (a->teacher && (rc = cli_check_input(a->teacher, err))) ||
-	    (rc = cli_check_output(a->out, "output", a->in, "input model",
-				   err)))
-		return rc;
-	if (a->log && strcmp(a->log, "-") != 0 &&
-	    ((rc = cli_check_output(a->log, "log", a->in, "input model", err)) ||
-	     (rc = cli_check_output(a->log, "log", a->out, "output model",
-				    err))))
-		return rc;
-	return OPR_OK;
-}
-
 /* Top-1 of g on the test set, printed as "what: top-1 ...". */
 static int print_top1(const char *what, const struct opr_graph *g,
 		      const struct cli_args *a, const struct opr_dataset *test,
@@ -86,7 +68,8 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 	int rc, threads, hooked = 0;
 
 	memset(&in, 0, sizeof(in));
-	if ((rc = check_paths(a, err)))
+	memset(&hooks, 0, sizeof(hooks));
+	if ((rc = cli_check_ft_paths(a, err)))
 		return rc;
 	if ((rc = opr_import_file(a->in, &g, err)))
 		return rc;
@@ -131,6 +114,7 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 out:
 	if (hooked)
 		opr_interrupt_restore();
+	cli_ft_hooks_free(&hooks);
 	opr_dataset_free(train);
 	opr_dataset_free(test);
 	opr_graph_free(teacher);

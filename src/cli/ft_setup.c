@@ -1,17 +1,35 @@
 /*
  * ft_setup.c - what `finetune` and the prune pipeline share about
- * training: the thread count, struct opr_ft_opts from the command line,
- * the epoch line on stdout, and the per-epoch test evaluation (a hook of
- * the run that scores the graph on the test split and puts the result in
- * the epoch's log record and line).
+ * training: the check of the paths, the thread count, struct opr_ft_opts from the command line,
+ * the epoch line on stdout, the per-epoch record the prune report lists,
+ * and the per-epoch test evaluation (a hook of the run that scores the
+ * graph on the test split and puts the result in the epoch's log record
+ * and line).
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/ft_setup.h"
+
+int cli_check_ft_paths(const struct cli_args *a, struct opr_err *err)
+{
+	int rc;
+
+	if ((rc = cli_check_input(a->in, err)) ||
+	    (a->teacher && (rc = cli_check_input(a->teacher, err))) ||
+	    (rc = cli_check_output(a->out, "output", a->in, "input model",
+				   err)))
+		return rc;
+	if (!a->log || strcmp(a->log, "-") == 0)
+		return OPR_OK;
+	if ((rc = cli_check_output(a->log, "log", a->in, "input model", err)))
+		return rc;
+	return cli_check_output(a->log, "log", a->out, "output model", err);
+}
 
 int cli_threads(const struct cli_args *a)
 {
@@ -45,6 +63,7 @@ void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
 	if (a->no_augment)
 		o->pad = o->flip = 0;
 	memset(h, 0, sizeof(*h));
+	h->recal_loss = h->recal_acc = NAN;
 	h->a = a;
 	h->pre = pre;
 	h->threads = threads;
@@ -55,6 +74,26 @@ void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
 	o->hook_fn_ctx = h;
 }
 
+void cli_ft_hooks_free(struct cli_ft_hooks *h)
+{
+	free(h->epochs);
+	h->epochs = NULL;
+	h->n_epochs = 0;
+}
+
+/* Appends st (an epoch record) to h->epochs; dropped when out of memory. */
+static void keep_epoch(struct cli_ft_hooks *h,
+		       const struct opr_trainlog_stat *st)
+{
+	struct opr_trainlog_stat *e;
+
+	e = realloc(h->epochs, ((size_t)h->n_epochs + 1) * sizeof(*e));
+	if (!e)
+		return;
+	h->epochs = e;
+	e[h->n_epochs++] = *st;
+}
+
 void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st)
 {
 	struct cli_ft_hooks *h = ctx;
@@ -62,6 +101,7 @@ void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st)
 	cli_train_progress_hook(&h->tp, st);
 	if (st->kind != OPR_TRAINLOG_EPOCH)
 		return;
+	keep_epoch(h, st);
 	printf("epoch %d/%d  loss %.4f  acc %.2f %%", st->epoch, st->epochs,
 	       st->loss, st->acc);
 	if (!isnan(st->val_loss))
@@ -92,6 +132,8 @@ int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
 	h->test_acc = s.n ? 100.0 * (double)s.top1 / (double)s.n : NAN;
 	h->test_loss = s.loss;
 	if (when == OPR_FT_START) {
+		h->recal_acc = h->test_acc;
+		h->recal_loss = h->test_loss;
 		printf("recal   top-1 %.2f %% (%ld/%ld)  loss %.4f  after BN "
 		       "recalibration\n", h->test_acc, s.top1, s.n, s.loss);
 		fflush(stdout);

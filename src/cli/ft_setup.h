@@ -12,7 +12,7 @@
 struct cli_args;
 struct opr_dataset;
 
-/* The hooks' state: the progress bar, the test split and its last score. */
+/* The hooks' state: the progress bar, the test split and its scores. */
 struct cli_ft_hooks {
 	const struct cli_args *a;
 	const struct opr_preprocess *pre;
@@ -21,7 +21,22 @@ struct cli_ft_hooks {
 	const struct opr_dataset *test;	/* evaluated after every epoch when
 					   not NULL (the caller sets it) */
 	double test_loss, test_acc;	/* the last evaluation (top-1 %) */
+	double recal_loss, recal_acc;	/* the test split after BN
+					   recalibration (NAN: not measured) */
+	int n_epochs;			/* entries of epochs */
+	struct opr_trainlog_stat *epochs;	/* every epoch record (malloc'd;
+						   free with
+						   cli_ft_hooks_free()); one
+						   that finds no memory is
+						   dropped */
 };
+
+/*
+ * Checks the paths of a run that may train, before any work: IN and
+ * --teacher readable, OUT writable and not IN, --log (unless "-")
+ * writable and neither model.  OPR_OK or OPR_EIO naming the path.
+ */
+int cli_check_ft_paths(const struct cli_args *a, struct opr_err *err);
 
 /* --threads, or one per online core, clamped to [1, 256]. */
 int cli_threads(const struct cli_args *a);
@@ -32,13 +47,20 @@ int cli_threads(const struct cli_args *a);
  * --log-every, --no-augment), pre's mean and std (pre must outlive o),
  * threads and teacher (NULL: no distillation), and sets both hooks to h's:
  * the progress bar and epoch line (cli_ft_log_hook) and the per-epoch test
- * evaluation (cli_ft_test_hook, active once h->test is set).
+ * evaluation (cli_ft_test_hook, active once h->test is set).  h is reset
+ * (it must own nothing yet).
  */
 void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
 		 int threads, const struct opr_graph *teacher,
 		 struct cli_ft_hooks *h, struct opr_ft_opts *o);
 
-/* trainlog hook: the bar on stderr, one line per epoch on stdout. */
+/* Frees what h owns; h may be all zero (before cli_ft_opts()). */
+void cli_ft_hooks_free(struct cli_ft_hooks *h);
+
+/*
+ * trainlog hook: the bar on stderr, one line per epoch on stdout, and the
+ * epoch's numbers appended to h->epochs.
+ */
 void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st);
 
 /*

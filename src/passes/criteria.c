@@ -33,36 +33,50 @@ static int is_bn_scale(const struct opr_graph *g, const struct opr_deps_key *k)
 	       g->nodes[k->node].op == OPR_OP_BATCHNORM;
 }
 
-/* 1 when member or key role r of node is a producer's row or column. */
-static int is_weight(const struct opr_graph *g, int node, int role, int want)
+int opr_crit_is_row(const struct opr_graph *g, int node, int role)
 {
 	enum opr_op op;
 
-	if (role != want || node < 0)
+	if ((role != OPR_ROLE_OUT && role != OPR_ROLE_IN) || node < 0)
 		return 0;
 	op = g->nodes[node].op;
 	return op == OPR_OP_CONV || op == OPR_OP_CONVTRANSPOSE ||
 	       op == OPR_OP_GEMM || op == OPR_OP_MATMUL;
 }
 
-/* The source group gr is scored from under crit. */
-static int group_source(const struct opr_graph *g, const struct opr_deps *d,
-			const struct opr_deps_group *gr, int crit)
+int opr_crit_row_role(const struct opr_graph *g, const struct opr_deps *d,
+		      int gi)
 {
-	int i, out = 0, in = 0, bn = 0;
+	const struct opr_deps_group *gr = &d->groups[gi];
+	int i, in = 0;
 
-	if (crit == OPR_CRIT_RANDOM)
-		return SRC_RANDOM;
 	for (i = 0; i < gr->n_keys; i++) {
 		const struct opr_deps_key *k = &d->keys[gr->first_key + i];
 
-		out |= is_weight(g, k->node, k->role, OPR_ROLE_OUT);
-		in |= is_weight(g, k->node, k->role, OPR_ROLE_IN);
-		bn |= is_bn_scale(g, k);
+		if (!opr_crit_is_row(g, k->node, k->role))
+			continue;
+		if (k->role == OPR_ROLE_OUT)
+			return OPR_ROLE_OUT;
+		in = 1;
 	}
-	if (crit == OPR_CRIT_BN_SCALE && bn)
-		return SRC_BN;
-	return out ? SRC_OUT : in ? SRC_IN : SRC_NONE;
+	return in ? OPR_ROLE_IN : -1;
+}
+
+/* The source group gi is scored from under crit. */
+static int group_source(const struct opr_graph *g, const struct opr_deps *d,
+			int gi, int crit)
+{
+	const struct opr_deps_group *gr = &d->groups[gi];
+	int i, role;
+
+	if (crit == OPR_CRIT_RANDOM)
+		return SRC_RANDOM;
+	for (i = 0; crit == OPR_CRIT_BN_SCALE && i < gr->n_keys; i++)
+		if (is_bn_scale(g, &d->keys[gr->first_key + i]))
+			return SRC_BN;
+	role = opr_crit_row_role(g, d, gi);
+	return role == OPR_ROLE_OUT ? SRC_OUT : role == OPR_ROLE_IN ? SRC_IN :
+	       SRC_NONE;
 }
 
 /* splitmix64: the random criterion's generator. */
@@ -119,8 +133,8 @@ static int member_value(const struct opr_graph *g,
 		return is_bn_scale(g, &(struct opr_deps_key){ m->node, m->role,
 				   m->dir, m->port }) ?
 		       bn_value(g, m, out, err) : OPR_OK;
-	if (!is_weight(g, m->node, m->role, src == SRC_OUT ? OPR_ROLE_OUT :
-		       OPR_ROLE_IN))
+	if (m->role != (src == SRC_OUT ? OPR_ROLE_OUT : OPR_ROLE_IN) ||
+	    !opr_crit_is_row(g, m->node, m->role))
 		return OPR_OK;	/* padded channels, BN, ...: 0 */
 	if (crit == OPR_CRIT_FPGM)
 		return fpgm_value(g, m, fc, out, err);
@@ -136,7 +150,7 @@ static int score_group(const struct opr_graph *g, const struct opr_deps *d,
 		       double *score, struct opr_err *err)
 {
 	const struct opr_deps_group *gr = &d->groups[gi];
-	int src = group_source(g, d, gr, crit), c, i, rc;
+	int src = group_source(g, d, gi, crit), c, i, rc;
 	double x;
 
 	for (c = gr->first_class; c < gr->first_class + gr->n_classes; c++) {

@@ -80,8 +80,33 @@ int opr_crit_member_vec(const struct opr_graph *g,
 			const struct opr_deps_member *m,
 			struct opr_crit_vec *v, struct opr_err *err);
 
-/* L1 (p = 1) or L2 (p = 2) norm of v, in double. */
-double opr_crit_vec_norm(const struct opr_crit_vec *v, int p);
+/* Lp norm of v (p > 0; 1 and 2 take a fast path), in double. */
+double opr_crit_vec_norm(const struct opr_crit_vec *v, double p);
+
+/*
+ * The Lp norms (p > 0) of every channel of role (OPR_ROLE_OUT: filters,
+ * IN: input columns) of producer node, as opr_crit_member_vec() lays them
+ * out.  On OPR_OK *norms is malloc'd with *n entries (the caller frees
+ * it); on error it is NULL.  Errors as opr_crit_member_vec(), and
+ * OPR_ENOMEM.
+ */
+int opr_crit_node_norms(const struct opr_graph *g, int node, int role,
+			double p, double **norms, int64_t *n,
+			struct opr_err *err);
+
+/*
+ * 1 when role (of a member or key) on node is a weight row or column of a
+ * producer: OPR_ROLE_OUT or IN of a Conv, ConvTranspose, Gemm or MatMul.
+ */
+int opr_crit_is_row(const struct opr_graph *g, int node, int role);
+
+/*
+ * What group gi of d (the analysis of g) is scored from by the weight
+ * criteria (see "Rules" above): OPR_ROLE_OUT when it has producer rows,
+ * else OPR_ROLE_IN when it has consumer columns, else -1.
+ */
+int opr_crit_row_role(const struct opr_graph *g, const struct opr_deps *d,
+		      int gi);
 
 /*
  * Raw scores of criterion crit for every class of d (the analysis of g)

@@ -179,18 +179,42 @@ int opr_crit_member_vec(const struct opr_graph *g,
 	return OPR_OK;
 }
 
-double opr_crit_vec_norm(const struct opr_crit_vec *v, int p)
+double opr_crit_vec_norm(const struct opr_crit_vec *v, double p)
 {
-	double sum = 0;
+	double sum = 0, a;
 	int64_t s, j;
 
 	for (s = 0; s < v->nseg; s++) {
 		const float *x = v->w + v->off + s * v->stride;
 
-		for (j = 0; j < v->seglen; j++)
-			sum += p == 1 ? fabs((double)x[j]) : (double)x[j] * x[j];
+		for (j = 0; j < v->seglen; j++) {
+			a = fabs((double)x[j]);
+			sum += p == 1 ? a : p == 2 ? a * a : pow(a, p);
+		}
 	}
-	return p == 1 ? sum : sqrt(sum);
+	return p == 1 ? sum : p == 2 ? sqrt(sum) : pow(sum, 1.0 / p);
+}
+
+int opr_crit_node_norms(const struct opr_graph *g, int node, int role,
+			double p, double **norms, int64_t *n, struct opr_err *err)
+{
+	struct opr_crit_vec v;
+	struct layout l;
+	int64_t i;
+	int rc;
+
+	*norms = NULL;
+	*n = 0;
+	if ((rc = get_layout(g, node, role, &l, err)))
+		return rc;
+	if (!(*norms = malloc(((size_t)l.n + 1) * sizeof(double))))
+		return opr_errf(err, OPR_ENOMEM, "out of memory in the norms");
+	for (i = 0; i < l.n; i++) {
+		layout_vec(&l, i, &v);
+		(*norms)[i] = opr_crit_vec_norm(&v, p);
+	}
+	*n = l.n;
+	return OPR_OK;
 }
 
 /* Copies the entries of v into out (v's element count floats). */

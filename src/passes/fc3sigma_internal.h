@@ -1,7 +1,8 @@
 /*
  * fc3sigma_internal.h - what fc3sigma.c (layers, threshold, masks),
  * fc3sigma_struct.c (structural removal) and fc3sigma_report.c (report,
- * the registered pass) share.  Not used elsewhere.
+ * the registered pass) share.  Not used elsewhere, except that report.c's
+ * opr_nonzero_params() is fc_nonzero_params().
  */
 #ifndef OPR_FC3SIGMA_INTERNAL_H
 #define OPR_FC3SIGMA_INTERNAL_H

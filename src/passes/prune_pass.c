@@ -1,7 +1,8 @@
 /*
  * prune_pass.c - the criteria passes l1, l2, bn_scale, fpgm and random
  * (see prune_pass.h): analyse -> score -> select -> check -> remove, and
- * the report entry.
+ * the report entry; the steps are public so that the soft-pruning passes
+ * (soft_prune.c) select, check and report the same way.
  *
  * The selection predicts the MACs of the pruned graph exactly
  * (select_macs.c); the pass checks the prediction against the graph it
@@ -27,12 +28,12 @@ struct run {
 	double *score;
 	unsigned char *remove;
 	unsigned char *skip;	/* per group: excluded */
-	struct opr_model_stats before, after;
+	struct opr_model_stats before;
 	struct opr_select_result res;
 	struct timespec t0;
 };
 
-static double elapsed(const struct timespec *t0)
+double opr_prune_elapsed(const struct timespec *t0)
 {
 	struct timespec t;
 
@@ -41,9 +42,8 @@ static double elapsed(const struct timespec *t0)
 	       (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
-/* OPR_OK when o holds exactly one valid budget. */
-static int check_budget(const struct opr_pass_opts *o, const char *name,
-			struct opr_err *err)
+int opr_prune_check_budget(const struct opr_pass_opts *o, const char *name,
+			   struct opr_err *err)
 {
 	int has_ratio = o->ratio >= 0, has_target = o->target_flops > 0;
 
@@ -62,20 +62,17 @@ static int check_budget(const struct opr_pass_opts *o, const char *name,
 	return OPR_OK;
 }
 
-/*
- * r->skip: the groups with a member on a node --exclude names.  A name
- * that names no node is OPR_EUSAGE.
- */
-static int exclude_groups(const struct opr_graph *g, const struct opr_pass_opts *o,
-			  struct run *r, struct opr_err *err)
+int opr_prune_skip_groups(const struct opr_graph *g,
+			  const struct opr_pass_opts *o,
+			  const struct opr_deps *d, unsigned char **skip,
+			  struct opr_err *err)
 {
-	const struct opr_deps *d = r->d;
-	unsigned char *node_ex;
+	unsigned char *node_ex, *sk;
 	int i, k, found, rc = OPR_OK;
 
-	r->skip = calloc((size_t)d->n_groups + 1, 1);
+	*skip = sk = calloc((size_t)d->n_groups + 1, 1);
 	node_ex = calloc((size_t)g->n_nodes + 1, 1);
-	if (!r->skip || !node_ex) {
+	if (!sk || !node_ex) {
 		free(node_ex);
 		return opr_errf(err, OPR_ENOMEM, "out of memory");
 	}
@@ -91,56 +88,49 @@ static int exclude_groups(const struct opr_graph *g, const struct opr_pass_opts 
 	for (i = 0; i < d->n_groups && rc == OPR_OK; i++) {
 		const struct opr_deps_group *gr = &d->groups[i];
 
-		for (k = 0; k < gr->n_keys && !r->skip[i]; k++) {
+		for (k = 0; k < gr->n_keys && !sk[i]; k++) {
 			int nd = d->keys[gr->first_key + k].node;
 
-			r->skip[i] = nd >= 0 && node_ex[nd];
+			sk[i] = nd >= 0 && node_ex[nd];
 		}
 	}
 	free(node_ex);
 	return rc;
 }
 
-/* Analysis, scores and selection of one run (g unchanged). */
-static int plan(const struct opr_graph *g, const struct opr_pass_opts *o,
-		int crit, struct run *r, struct opr_err *err)
+int opr_prune_select(const struct opr_graph *g, const struct opr_deps *d,
+		     const struct opr_pass_opts *o, const unsigned char *skip,
+		     double *score, unsigned char *remove,
+		     struct opr_select_result *res, struct opr_err *err)
 {
 	struct opr_select_opts so;
+	char msg[OPR_ERR_MSG];
 	int rc;
 
-	if ((rc = opr_deps_analyze(g, &r->d, err)) ||
-	    (rc = exclude_groups(g, o, r, err)))
-		return rc;
-	r->score = malloc(((size_t)r->d->n_classes + 1) * sizeof(double));
-	r->remove = calloc((size_t)r->d->n_classes + 1, 1);
-	if (!r->score || !r->remove)
-		return opr_errf(err, OPR_ENOMEM, "out of memory");
-	if ((rc = opr_crit_scores(g, r->d, crit, o->seed, r->score, err)))
-		return rc;
-	opr_crit_normalize(r->d, r->score);
+	opr_crit_normalize(d, score);
 	memset(&so, 0, sizeof(so));
 	so.ratio = o->ratio;
 	so.target = o->target_flops > 0 ? o->target_flops : 0;
 	so.base_macs = o->base_macs;
 	so.tol = 0.005;
 	so.round_to = o->round_to;
-	so.skip = r->skip;
-	if ((rc = opr_select(g, r->d, r->score, &so, r->remove, &r->res, err)))
+	so.skip = skip;
+	if ((rc = opr_select(g, d, score, &so, remove, res, err)))
 		return rc;
-	if ((rc = opr_prune_check(r->d, r->remove, err))) {
-		char msg[OPR_ERR_MSG];
-
-		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
-		return opr_errf(err, OPR_EINTERNAL, "the selection is not valid: "
-				"%s", msg);
-	}
-	return OPR_OK;
+	if (!(rc = opr_prune_check(d, remove, err)))
+		return OPR_OK;
+	snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+	return opr_errf(err, OPR_EINTERNAL, "the selection is not valid: %s",
+			msg);
 }
 
-/* The report entry of a run, before the surgery (d describes g). */
-static int report_plan(const struct opr_graph *g, const struct opr_pass_opts *o,
-		       const char *name, struct run *r,
-		       struct opr_report_pass **out, struct opr_err *err)
+int opr_prune_report_entry(const struct opr_graph *g,
+			   const struct opr_pass_opts *o, const char *name,
+			   const struct opr_deps *d,
+			   const unsigned char *remove,
+			   const unsigned char *skip,
+			   const struct opr_select_result *res,
+			   struct opr_report_pass **out, struct opr_err *err)
 {
 	struct opr_report_pass *p;
 
@@ -152,62 +142,122 @@ static int report_plan(const struct opr_graph *g, const struct opr_pass_opts *o,
 	p->ratio = o->ratio >= 0 ? o->ratio : -1;
 	p->target_flops = o->target_flops > 0 ? o->target_flops : -1;
 	p->round_to = o->round_to;
-	p->macs_goal = r->res.macs_goal;
-	p->within_tol = r->res.within_tol;
+	p->macs_goal = res->macs_goal;
+	p->within_tol = res->within_tol;
 	*out = p;
-	return opr_report_groups(p, g, r->d, r->remove, r->skip, err);
+	return opr_report_groups(p, g, d, remove, skip, err);
 }
 
-int opr_prune_by_criterion(struct opr_graph *g, const struct opr_pass_opts *o,
-			   int crit, struct opr_err *err)
+int opr_prune_finish(const struct opr_graph *g, const struct opr_pass_opts *o,
+		     const char *name, const struct opr_model_stats *before,
+		     const struct opr_select_result *res,
+		     struct opr_report_pass *p, const struct timespec *t0,
+		     struct opr_err *err)
 {
-	const char *name = opr_crit_name(crit);
+	struct opr_model_stats after;
+	int rc;
+
+	memset(&after, 0, sizeof(after));
+	if ((rc = opr_model_stats(g, &after, err)))
+		return rc;
+	if (after.macs != res->macs_after) {
+		rc = opr_errf(err, OPR_EINTERNAL, "the pruned graph has %lld MACs, "
+			      "the selection predicted %lld", (long long)after.macs,
+			      (long long)res->macs_after);
+		goto out;
+	}
+	if (p) {
+		p->macs_before = before->macs;
+		p->macs_after = after.macs;
+		p->params_before = before->params;
+		p->params_after = after.params;
+		p->seconds = opr_prune_elapsed(t0);
+	}
+	if (o->verbose)
+		fprintf(stderr, "onnx-prune: %s: %d channels of %d groups removed, "
+			"MACs %lld -> %lld (%.4f), %.3f s\n", name,
+			res->classes_removed, res->groups_pruned,
+			(long long)before->macs, (long long)after.macs,
+			before->macs > 0 ? (double)after.macs / (double)before->macs
+					 : 1.0, opr_prune_elapsed(t0));
+out:
+	opr_stats_free(&after);
+	return rc;
+}
+
+/* Analysis, scores and selection of one run (g unchanged). */
+static int plan(const struct opr_graph *g, const struct opr_pass_opts *o,
+		opr_prune_score_fn fn, void *ctx, struct run *r,
+		struct opr_err *err)
+{
+	int rc;
+
+	if ((rc = opr_deps_analyze(g, &r->d, err)) ||
+	    (rc = opr_prune_skip_groups(g, o, r->d, &r->skip, err)))
+		return rc;
+	r->score = malloc(((size_t)r->d->n_classes + 1) * sizeof(double));
+	r->remove = calloc((size_t)r->d->n_classes + 1, 1);
+	if (!r->score || !r->remove)
+		return opr_errf(err, OPR_ENOMEM, "out of memory");
+	if ((rc = fn(ctx, g, r->d, r->score, err)))
+		return rc;
+	return opr_prune_select(g, r->d, o, r->skip, r->score, r->remove,
+				&r->res, err);
+}
+
+int opr_prune_by_score(struct opr_graph *g, const struct opr_pass_opts *o,
+		       const char *name, opr_prune_score_fn fn, void *ctx,
+		       struct opr_err *err)
+{
 	struct opr_report_pass *p = NULL;
 	struct run r;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
-	if (!name)
-		return opr_errf(err, OPR_EINVAL, "unknown criterion %d", crit);
-	if ((rc = check_budget(o, name, err)) ||
+	if ((rc = opr_prune_check_budget(o, name, err)) ||
 	    (rc = opr_model_stats(g, &r.before, err)) ||
-	    (rc = plan(g, o, crit, &r, err)) ||
-	    (rc = report_plan(g, o, name, &r, &p, err)))
+	    (rc = plan(g, o, fn, ctx, &r, err)) ||
+	    (rc = opr_prune_report_entry(g, o, name, r.d, r.remove, r.skip,
+					 &r.res, &p, err)))
 		goto out;
 	if (r.res.classes_removed > 0 &&
 	    (rc = opr_prune_remove(g, r.d, r.remove, err)))
 		goto out;
-	if ((rc = opr_model_stats(g, &r.after, err)))
-		goto out;
-	if (r.after.macs != r.res.macs_after) {
-		rc = opr_errf(err, OPR_EINTERNAL, "the pruned graph has %lld MACs, "
-			      "the selection predicted %lld", (long long)r.after.macs,
-			      (long long)r.res.macs_after);
-		goto out;
-	}
-	if (p) {
-		p->macs_before = r.before.macs;
-		p->macs_after = r.after.macs;
-		p->params_before = r.before.params;
-		p->params_after = r.after.params;
-		p->seconds = elapsed(&r.t0);
-	}
-	if (o->verbose)
-		fprintf(stderr, "onnx-prune: %s: %d channels of %d groups removed, "
-			"MACs %lld -> %lld (%.4f), %.3f s\n", name,
-			r.res.classes_removed, r.res.groups_pruned,
-			(long long)r.before.macs, (long long)r.after.macs,
-			r.before.macs > 0 ? (double)r.after.macs / (double)r.before.macs
-					  : 1.0, elapsed(&r.t0));
+	rc = opr_prune_finish(g, o, name, &r.before, &r.res, p, &r.t0, err);
 out:
 	opr_deps_free(r.d);
 	free(r.score);
 	free(r.remove);
 	free(r.skip);
 	opr_stats_free(&r.before);
-	opr_stats_free(&r.after);
 	return rc;
+}
+
+/* The criteria's scorer: ctx points at the enum opr_crit and the seed. */
+struct crit_ctx {
+	int crit;
+	uint64_t seed;
+};
+
+static int crit_score(void *ctx, const struct opr_graph *g,
+		      const struct opr_deps *d, double *score,
+		      struct opr_err *err)
+{
+	const struct crit_ctx *c = ctx;
+
+	return opr_crit_scores(g, d, c->crit, c->seed, score, err);
+}
+
+int opr_prune_by_criterion(struct opr_graph *g, const struct opr_pass_opts *o,
+			   int crit, struct opr_err *err)
+{
+	struct crit_ctx c = { crit, o->seed };
+	const char *name = opr_crit_name(crit);
+
+	if (!name)
+		return opr_errf(err, OPR_EINVAL, "unknown criterion %d", crit);
+	return opr_prune_by_score(g, o, name, crit_score, &c, err);
 }
 
 int opr_pass_l1(struct opr_graph *g, const struct opr_pass_opts *opts,

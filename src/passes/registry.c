@@ -10,8 +10,12 @@
 #include "passes/fc3sigma.h"
 #include "passes/passes.h"
 #include "passes/prune_pass.h"
+#include "passes/soft_prune.h"
 
 static const struct opr_pass table[] = {
+	{ "bn_attn", "prune by softmax(filter L2 / T) x BN |gamma| (group: mean); "
+	  "with --data: soft masks re-selected while training",
+	  opr_pass_bn_attn, OPR_PASS_BUDGET | OPR_PASS_TRAINS },
 	{ "bn_scale", "prune channels of least BatchNormalization |gamma|",
 	  opr_pass_bn_scale, OPR_PASS_BUDGET },
 	{ "fc3sigma", "zero FC weights within K sigma; drop all-zero rows/cols",
@@ -24,6 +28,9 @@ static const struct opr_pass table[] = {
 	  OPR_PASS_BUDGET },
 	{ "random", "prune channels at random (--seed)", opr_pass_random,
 	  OPR_PASS_BUDGET },
+	{ "sfp", "soft filter pruning (needs --data): channels of least Lp "
+	  "norm of all their filters, soft-masked each epoch",
+	  opr_pass_sfp, OPR_PASS_BUDGET | OPR_PASS_DATA },
 	{ NULL, NULL, NULL, 0 }
 };
 

@@ -6,6 +6,7 @@
 
 #include "ir.h"
 #include "passes/deps.h"
+#include "passes/fc3sigma_internal.h"
 #include "passes/report.h"
 
 static char *dup_str(const char *s)
@@ -33,6 +34,7 @@ struct opr_report_pass *opr_report_add_pass(struct opr_report *r,
 		return NULL;
 	p->ratio = p->target_flops = -1;
 	p->macs_goal = -1;
+	p->nonzero_params_after = -1;
 	r->n_passes++;
 	return p;
 }
@@ -155,6 +157,19 @@ int opr_report_set(struct opr_report_pass *p, const char *key, double value,
 	return OPR_OK;
 }
 
+int opr_report_add_sel(struct opr_report_pass *p,
+		       const struct opr_report_sel *s, struct opr_err *err)
+{
+	struct opr_report_sel *n;
+
+	n = realloc(p->sel, ((size_t)p->n_sel + 1) * sizeof(*n));
+	if (!n)
+		return opr_errf(err, OPR_ENOMEM, "out of memory in the report");
+	p->sel = n;
+	n[p->n_sel++] = *s;
+	return OPR_OK;
+}
+
 void opr_report_clear(struct opr_report *r)
 {
 	int i, k;
@@ -169,8 +184,14 @@ void opr_report_clear(struct opr_report *r)
 		for (k = 0; k < p->n_kv; k++)
 			free(p->kv[k].key);
 		free(p->kv);
+		free(p->sel);
 	}
 	free(r->passes);
 	r->passes = NULL;
 	r->n_passes = 0;
+}
+
+int64_t opr_nonzero_params(const struct opr_graph *g)
+{
+	return fc_nonzero_params(g);
 }

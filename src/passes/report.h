@@ -2,7 +2,8 @@
  * report.h - what the passes did, for `--report`: one entry per pass run,
  * in run order, with its budget, the MACs and parameters before and after
  * it, its time, the channels every group kept (which ones, by index), and
- * named numbers a pass may add (a sparsity, an epoch count...).  The
+ * named numbers a pass may add (a sparsity, an epoch count...), and for
+ * the passes that prune while training, every selection they made.  The
  * criteria passes (l1, l2, bn_scale, fpgm, random) fill it; so do the
  * later pruning passes.  The CLI writes it as JSON (src/cli/prune_report.c).
  *
@@ -46,6 +47,22 @@ struct opr_report_kv {
 	double value;
 };
 
+/*
+ * One selection of a pass that re-selects while training (bn_attn with
+ * data, sfp): when it was made and how it differs from the one before.
+ */
+struct opr_report_sel {
+	long step;		/* training steps done when it was made */
+	int epoch;		/* epochs completed then */
+	int removed;		/* channels (classes) selected to go */
+	int changed;		/* channels whose state (go / stay) differs
+				   from the previous selection; 0 for the
+				   first */
+	int regrown;		/* channels the previous selection zeroed
+				   that this one keeps (they grew back) */
+	int64_t macs;		/* MACs the graph would have without them */
+};
+
 /* One pass run. */
 struct opr_report_pass {
 	char *name;		/* the pass, e.g. "l1" */
@@ -54,6 +71,9 @@ struct opr_report_pass {
 	int round_to;		/* budget: --round-to (0: none) */
 	int64_t macs_before, macs_after;	/* of the whole graph */
 	int64_t params_before, params_after;
+	int64_t nonzero_params_after;	/* of params_after, the non-zero ones;
+					   -1: not counted (the CLI counts
+					   them after the pass) */
 	int64_t macs_goal;	/* target * base MACs, -1 for none */
 	int within_tol;		/* target met within the tolerance */
 	double seconds;		/* wall time of the pass */
@@ -62,6 +82,9 @@ struct opr_report_pass {
 	struct opr_report_group *groups;
 	int n_kv;
 	struct opr_report_kv *kv;
+	int n_sel;		/* selections made while training (0: one
+				   shot) */
+	struct opr_report_sel *sel;	/* n_sel of them, in order */
 };
 
 /* The report of a whole run. */
@@ -71,9 +94,9 @@ struct opr_report {
 };
 
 /*
- * Appends a zeroed entry for pass name (budget fields -1, macs_goal -1) to
- * r.  Returns it, or NULL when out of memory.  The pointer is valid until
- * the next call.
+ * Appends a zeroed entry for pass name (budget fields, macs_goal and
+ * nonzero_params_after -1) to r.  Returns it, or NULL when out of memory.
+ * The pointer is valid until the next call.
  */
 struct opr_report_pass *opr_report_add_pass(struct opr_report *r,
 					    const char *name);
@@ -92,6 +115,17 @@ int opr_report_groups(struct opr_report_pass *p, const struct opr_graph *g,
 /* Adds (or replaces) the number key = value to p.  OPR_OK or OPR_ENOMEM. */
 int opr_report_set(struct opr_report_pass *p, const char *key, double value,
 		   struct opr_err *err);
+
+/* Appends a copy of *s to p's selections.  OPR_OK or OPR_ENOMEM. */
+int opr_report_add_sel(struct opr_report_pass *p,
+		       const struct opr_report_sel *s, struct opr_err *err);
+
+/*
+ * The parameters of g as stats.c counts them (float initializers of Conv,
+ * ConvTranspose, Gemm, MatMul, BatchNormalization, PRelu, each once) that
+ * are non-zero.  -1 when out of memory.
+ */
+int64_t opr_nonzero_params(const struct opr_graph *g);
 
 /* Frees what r owns (not r itself) and zeroes it.  NULL is a no-op. */
 void opr_report_clear(struct opr_report *r);

@@ -28,10 +28,14 @@
 #ifndef OPR_SURGERY_H
 #define OPR_SURGERY_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "onnx_prune.h"
 
 struct opr_graph;
 struct opr_deps;
+struct opr_deps_member;
 
 /*
  * OPR_OK when remove (one byte per class of d) is a valid selection for
@@ -56,6 +60,42 @@ int opr_prune_remove(struct opr_graph *g, const struct opr_deps *d,
  */
 int opr_prune_mask(struct opr_graph *g, const struct opr_deps *d,
 		   const unsigned char *remove, struct opr_err *err);
+
+/* The most planes one member zeroes (a weight row and a bias entry). */
+#define OPR_MASK_MAX_PLANES 2
+
+/* One (initializer, axis, index) plane that masking a channel zeroes. */
+struct opr_mask_plane {
+	int node;	/* the node reading the initializer */
+	int port;	/* its input position on node */
+	int value;	/* the initializer (index into g->values) */
+	int axis;	/* axis of value that index runs along; -1: value is
+			   a single float broadcast over n channels (a Gemm
+			   C), to be made one per channel before one of them
+			   can be zeroed */
+	int64_t index;	/* the channel's index along axis */
+	int64_t n;	/* axis -1: the channels value is broadcast to */
+};
+
+/*
+ * The planes opr_prune_mask() zeroes for member m of an analysis of g
+ * (see above: a producer's weight row or column and bias entry, a
+ * BatchNormalization scale or shift entry, the entry of an added or
+ * concatenated constant), into out[0 .. OPR_MASK_MAX_PLANES).  Only
+ * initializers with data count.  Returns how many (0 for members that
+ * need nothing zeroed).
+ */
+int opr_mask_member_planes(const struct opr_graph *g,
+			   const struct opr_deps_member *m,
+			   struct opr_mask_plane *out);
+
+/*
+ * Zeroes index idx along axis ax of the tensor data (rank, dims, elements
+ * of esz bytes; zero bits are 0 in every dtype); nothing when ax or idx is
+ * out of range.  With esz 1 it clears a plane of a keep mask.
+ */
+void opr_mask_zero_plane(void *data, int rank, const int64_t *dims,
+			 size_t esz, int ax, int64_t idx);
 
 /*
  * As opr_prune_check(), with g (the graph d analysed) used to name the

@@ -33,7 +33,7 @@ bad "--ratio and --target-flops" --passes l1 --ratio 0.3 --target-flops 0.5
 bad "pass 'fpgm' needs --ratio R or --target-flops F" --passes fpgm
 bad "--ratio: no pass in --passes reads it" --ratio 0.3
 bad "--round-to" --round-to 8
-bad "pruning passes: bn_scale, fpgm, l1, l2, random" --exclude x
+bad "pruning passes: bn_attn, bn_scale, fpgm, l1, l2, random, sfp" --exclude x
 bad "--ratio" --passes l1 --ratio
 run "$bin" info "$model" --ratio 0.3
 want_usage_error
