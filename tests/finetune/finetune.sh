@@ -1,8 +1,8 @@
-# finetune.sh MODE BIN MODEL FMNIST_DIR - the tests of `onnx-prune
+# finetune.sh MODE BIN MODEL FMNIST_DIR [PYTHON] - the tests of `onnx-prune
 # finetune` (see CMakeLists.txt); MODE is determinism, loss, bnrecal,
 # testdata, sigint or usage.  Exits 0 on success, 77 when the data is missing.
 
-mode=$1 bin=$2 model=$3 dir=$4
+mode=$1 bin=$2 model=$3 dir=$4 py=${5:-python3}
 . "$(dirname "$0")/../cli/lib.sh"
 
 data=fashion-mnist:$dir
@@ -78,9 +78,13 @@ testdata)
 	# --test-data: scored after BN recalibration, after every epoch (in
 	# the line and the log) and after; the last epoch's score is the
 	# final model's
+	# (on the first 1000 test images, a copy made by make_subset.py)
 	need_data
+	"$py" "$(dirname "$0")/../pipeline/make_subset.py" "$dir" \
+		"$scratch/small" 1000 || fail "make_subset.py failed"
 	ft "$model" "$scratch/t.onnx" --data "$data" --epochs 2 --batch 64 \
-		--limit 256 --threads 2 --bn-recal 2 --test-data "$data" \
+		--limit 256 --threads 2 --bn-recal 2 \
+		--test-data "fashion-mnist:$scratch/small" \
 		--log "$scratch/t.jsonl" $norm
 	want_rc 0
 	want_out "recal   top-1"
