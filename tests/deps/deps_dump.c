@@ -14,6 +14,7 @@
 #include "../common/tdie.h"
 
 #define DIE(...) TDIE("deps_dump_group: " __VA_ARGS__)
+#define REQUIRE(c, ...) TREQUIRE(c, "deps_dump_group: " __VA_ARGS__)
 
 /* Appends printf text at buf + *used; dies when it does not fit in len. */
 static void put(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -24,29 +25,29 @@ static void put(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (*used >= len)
-		DIE("line longer than %zu bytes", len);
+	REQUIRE(*used < len,
+		"line longer than %zu bytes", len);
 	va_start(ap, fmt);
 	n = vsnprintf(buf + *used, len - *used, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *used)
-		DIE("line longer than %zu bytes", len);
+	REQUIRE(n >= 0 && (size_t)n < len - *used,
+		"line longer than %zu bytes", len);
 	*used += (size_t)n;
 }
 
 /* Name of node k (0 <= k < n_nodes), or dies. */
 static const char *node_name(const struct opr_graph *g, int k)
 {
-	if (k < 0 || k >= g->n_nodes)
-		DIE("node %d of %d", k, g->n_nodes);
+	REQUIRE(k >= 0 && k < g->n_nodes,
+		"node %d of %d", k, g->n_nodes);
 	return g->nodes[k].name;
 }
 
 /* Name of value v (0 <= v < n_values), or dies. */
 static const char *value_name(const struct opr_graph *g, int v)
 {
-	if (v < 0 || v >= g->n_values)
-		DIE("value %d of %d", v, g->n_values);
+	REQUIRE(v >= 0 && v < g->n_values,
+		"value %d of %d", v, g->n_values);
 	return g->values[v].name;
 }
 
@@ -83,12 +84,12 @@ const char *deps_dump_group(const struct opr_graph *g, const struct opr_deps *d,
 	size_t used = 0;
 	int *idx, i, j, n;
 
-	if (gi < 0 || gi >= d->n_groups)
-		DIE("group %d of %d", gi, d->n_groups);
+	REQUIRE(gi >= 0 && gi < d->n_groups,
+		"group %d of %d", gi, d->n_groups);
 	gr = &d->groups[gi];
 	idx = malloc(((size_t)gr->n_members + 1) * sizeof(int));
-	if (!idx)
-		DIE("out of memory for %d members", gr->n_members);
+	REQUIRE(idx,
+		"out of memory for %d members", gr->n_members);
 	put(buf, len, &used, "%d%s", gr->n_classes, gr->frozen ? "F" : "");
 	for (i = 0; i < gr->n_keys; i++) {
 		const struct opr_deps_key *k = &d->keys[gr->first_key + i];
@@ -135,8 +136,8 @@ const char *deps_dump_group(const struct opr_graph *g, const struct opr_deps *d,
 		static const char *const kind[] = { "input", "output", "classifier",
 						    "blocker", "grouped" };
 
-		if (r->kind < 0 || r->kind >= (int)(sizeof(kind) / sizeof(kind[0])))
-			DIE("reason %d of group %d: kind %d", i, gi, r->kind);
+		REQUIRE(r->kind >= 0 && r->kind < (int)(sizeof(kind) / sizeof(kind[0])),
+			"reason %d of group %d: kind %d", i, gi, r->kind);
 		put(buf, len, &used, "%s%s:%s", i ? " " : " | ", kind[r->kind],
 		    r->node >= 0 ? node_name(g, r->node) : value_name(g, r->value));
 		if (r->kind == OPR_WHY_GROUPED)

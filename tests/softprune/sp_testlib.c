@@ -1,5 +1,9 @@
+/* Used by softprune_* (test_softprune): failures abort at file:line (TREQUIRE). */
 /*
- * sp_testlib.c - the soft-pruning tests' helpers (sp_testlib.h).
+ * sp_testlib.c - the soft-pruning tests' helpers (sp_testlib.h).  Every
+ * helper either gives what it promises or stops the test: a model that
+ * does not build or infer, data that cannot be filled, a conv that is not
+ * there, outputs of different sizes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,11 +34,12 @@ static void init(struct opr_graph *g, const char *name, const char *shape,
 	float *v = malloc((size_t)n * sizeof(float));
 	int i;
 
-	if (!v)
-		TDIE("out of memory");
+	TREQUIRE(v, "out of memory for '%s'", name);
 	for (i = 0; i < n; i++)
 		v[i] = (float)(lo + (hi - lo) * (urand(s) + 1) / 2);
-	t_init(g, name, OPR_DT_FLOAT, shape, v, (size_t)n * sizeof(float));
+	TREQUIRE(t_init(g, name, OPR_DT_FLOAT, shape, v,
+			(size_t)n * sizeof(float)) >= 0,
+		 "initializer '%s'", name);
 	free(v);
 }
 
@@ -54,6 +59,7 @@ static void conv_bn(struct opr_graph *g, const char *nm, const char *x,
 	snprintf(io, sizeof(io), "%s,%s", x, w);
 	snprintf(pre, sizeof(pre), "%s_y", nm);
 	nd = t_node(g, "Conv", io, pre);
+	TREQUIRE(nd >= 0, "Conv %s", nm);
 	g->nodes[nd].name = opr_graph_strdup(g, nm);
 	t_attr_ints(g, nd, "kernel_shape", 2, 3LL, 3LL);
 	t_attr_ints(g, nd, "pads", 4, 1LL, 1LL, 1LL, 1LL);
@@ -68,6 +74,7 @@ static void conv_bn(struct opr_graph *g, const char *nm, const char *x,
 		strcat(io, w);
 	}
 	nd = t_node(g, "BatchNormalization", io, y);
+	TREQUIRE(nd >= 0, "BatchNormalization %s", bn);
 	g->nodes[nd].name = opr_graph_strdup(g, bn);
 }
 
@@ -79,9 +86,9 @@ static struct opr_graph *roundtrip(const struct opr_graph *g)
 	void *buf = NULL;
 	size_t len = 0;
 
-	if (opr_export_mem(g, &buf, &len, &err) ||
-	    opr_import_mem(buf, len, "tiny", NULL, &out, &err))
-		TDIE("round trip: %s", err.msg);
+	TREQUIRE(opr_export_mem(g, &buf, &len, &err) == OPR_OK &&
+		 opr_import_mem(buf, len, "tiny", NULL, &out, &err) == OPR_OK,
+		 "round trip: %s", err.msg);
 	free(buf);
 	return out;
 }
@@ -116,10 +123,12 @@ struct opr_graph *sp_tiny_model(uint64_t seed)
 	init(g, "fc_w", "4,16", 64, -0.5, 0.5, &s);
 	init(g, "fc_b", "4", 4, -0.1, 0.1, &s);
 	nd = t_node(g, "Gemm", "f4,fc_w,fc_b", "logits");
+	TREQUIRE(nd >= 0, "Gemm fc");
 	g->nodes[nd].name = opr_graph_strdup(g, "fc");
 	t_attr_i(g, nd, "transB", 1);
 	t_outputs(g, "logits");
 	INFER(g);
+	TREQUIRE(t_failures == 0, "the tiny model does not infer");
 	out = roundtrip(g);
 	opr_graph_free(g);
 	return out;
@@ -131,9 +140,10 @@ struct opr_dataset *sp_tiny_data(int n, uint64_t seed)
 	uint64_t s = seed * 104729 + 3;
 	int i, y, x, k;
 
-	if (!ds || !(ds->pixels = malloc((size_t)n * 64)) ||
-	    !(ds->labels = malloc((size_t)n * sizeof(int))))
-		TDIE("out of memory");
+	TREQUIRE(n > 0, "%d images", n);
+	TREQUIRE(ds && (ds->pixels = malloc((size_t)n * 64)) &&
+		 (ds->labels = malloc((size_t)n * sizeof(int))),
+		 "out of memory for %d images", n);
 	ds->n = n;
 	ds->c = 1;
 	ds->h = ds->w = 8;
@@ -182,27 +192,28 @@ const struct opr_value *sp_conv_weight(const struct opr_graph *g,
 	for (i = 0; i < g->n_nodes; i++)
 		if (!g->nodes[i].dead && g->nodes[i].op == OPR_OP_CONV &&
 		    strcmp(g->nodes[i].name, node) == 0)
-			return &g->values[g->nodes[i].in[1]];
-	return NULL;
+			break;
+	TREQUIRE(i < g->n_nodes, "no Conv named '%s'", node);
+	TREQUIRE(g->values[g->nodes[i].in[1]].rank == 4 &&
+		 g->values[g->nodes[i].in[1]].dtype == OPR_DT_FLOAT,
+		 "Conv '%s': weight not float [O, I, kh, kw]", node);
+	return &g->values[g->nodes[i].in[1]];
 }
 
 int sp_conv_out(const struct opr_graph *g, const char *node)
 {
-	const struct opr_value *w = sp_conv_weight(g, node);
-
-	return w ? (int)w->dims[0] : -1;
+	return (int)sp_conv_weight(g, node)->dims[0];
 }
 
 int sp_zero_rows(const struct opr_graph *g, const char *node,
 		 unsigned char *zero, int max)
 {
 	const struct opr_value *w = sp_conv_weight(g, node);
-	const float *f;
+	const float *f = w->data;
 	int64_t row, i, j;
 
-	if (!w)
-		return -1;
-	f = w->data;
+	TREQUIRE(w->dims[0] <= max, "Conv '%s': %lld filters, room for %d",
+		 node, (long long)w->dims[0], max);
 	row = (int64_t)(w->nbytes / sizeof(float)) / w->dims[0];
 	for (i = 0; i < w->dims[0] && i < max; i++) {
 		zero[i] = 1;
@@ -222,13 +233,12 @@ static float *run(const struct opr_graph *g, const float *x, int n,
 	struct opr_rt *rt = NULL;
 	float *out;
 
-	if (opr_rt_new(g, n, 1, &rt, &err) ||
-	    opr_rt_output_info(rt, 0, n, &info, &err))
-		TDIE("runtime: %s", err.msg);
-	if (!(out = malloc(info.nbytes)))
-		TDIE("out of memory");
-	if (opr_rt_run(rt, x, n, out, &err))
-		TDIE("runtime: %s", err.msg);
+	TREQUIRE(opr_rt_new(g, n, 1, &rt, &err) == OPR_OK &&
+		 opr_rt_output_info(rt, 0, n, &info, &err) == OPR_OK,
+		 "runtime: %s", err.msg);
+	TREQUIRE((out = malloc(info.nbytes)), "out of memory");
+	TREQUIRE(opr_rt_run(rt, x, n, out, &err) == OPR_OK, "runtime: %s",
+		 err.msg);
 	*len = info.nbytes / sizeof(float);
 	opr_rt_free(rt);
 	return out;
@@ -245,13 +255,13 @@ double sp_out_diff(const struct opr_graph *a, const struct opr_graph *b,
 
 	in = malloc((size_t)n * (size_t)(x->dims[1] * x->dims[2] * x->dims[3]) *
 		    sizeof(float));
-	if (!in || opr_dataset_fill(ds, NULL, n, NULL, NULL, (int)x->dims[1],
-				    (int)x->dims[2], (int)x->dims[3], in, &err))
-		TDIE("fill: %s", err.msg);
+	TREQUIRE(in, "out of memory");
+	TREQUIRE(opr_dataset_fill(ds, NULL, n, NULL, NULL, (int)x->dims[1],
+				  (int)x->dims[2], (int)x->dims[3], in,
+				  &err) == OPR_OK, "fill: %s", err.msg);
 	ya = run(a, in, n, &la);
 	yb = run(b, in, n, &lb);
-	if (la != lb)
-		TDIE("outputs of %zu and %zu floats", la, lb);
+	TREQUIRE(la == lb && la > 0, "outputs of %zu and %zu floats", la, lb);
 	for (i = 0; i < la; i++) {
 		scale = fmax(scale, fabs(ya[i]));
 		diff = fmax(diff, fabs((double)ya[i] - yb[i]));

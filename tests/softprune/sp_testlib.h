@@ -40,16 +40,17 @@ void sp_ft_opts(struct opr_ft_opts *ft, int epochs);
 
 /*
  * zero[i] = 1 when filter i of the Conv called node in g is all zero;
- * returns the filter count (at most max), -1 when there is no such Conv.
+ * returns the filter count.  Dies when there is no such Conv or it has
+ * more than max filters.
  */
 int sp_zero_rows(const struct opr_graph *g, const char *node,
 		 unsigned char *zero, int max);
 
-/* The weight of the Conv called node in g, or NULL. */
+/* The weight of the Conv called node in g (float, rank 4); dies when none. */
 const struct opr_value *sp_conv_weight(const struct opr_graph *g,
 				       const char *node);
 
-/* Output channels of the Conv called node in g, -1 when none. */
+/* Output channels of the Conv called node in g; dies when none. */
 int sp_conv_out(const struct opr_graph *g, const char *node);
 
 /* g exported and imported again (a deep copy).  Dies on failure. */

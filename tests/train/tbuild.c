@@ -24,8 +24,8 @@ static int new_value(struct opr_graph *g, const char *name)
 {
 	int v = opr_graph_add_value(g, name);
 
-	if (v < 0)
-		TC_DIE("cannot add value '%s': %s", name,
+	TREQUIRE(v >= 0,
+		"cannot add value '%s': %s", name,
 		       opr_graph_find_value(g, name) >= 0 ? "name already used" :
 		       "out of memory");
 	return v;
@@ -47,8 +47,8 @@ struct opr_graph *tb_new(int rank, const int64_t *d)
 	struct opr_graph *g = TC_NEED(opr_graph_new(), "out of memory");
 	int v = new_value(g, "x"), i;
 
-	if (rank < 0 || rank > OPR_MAX_RANK)
-		TC_DIE("input rank %d", rank);
+	TREQUIRE(rank >= 0 && rank <= OPR_MAX_RANK,
+		"input rank %d", rank);
 	g->values[v].dtype = OPR_DT_FLOAT;
 	g->values[v].rank = rank;
 	for (i = 0; i < rank; i++) {
@@ -71,8 +71,8 @@ static int add_init(struct opr_graph *g, const char *name, int dtype,
 {
 	int v = new_value(g, name), i;
 
-	if (rank < 0 || rank > OPR_MAX_RANK)
-		TC_DIE("initializer '%s': rank %d", name, rank);
+	TREQUIRE(rank >= 0 && rank <= OPR_MAX_RANK,
+		"initializer '%s': rank %d", name, rank);
 	g->values[v].dtype = dtype;
 	g->values[v].rank = rank;
 	for (i = 0; i < rank; i++)
@@ -129,15 +129,15 @@ int tb_node(struct opr_graph *g, const char *op, const char *const *ins,
 {
 	int i = opr_graph_add_node(g, op, "", nin, nout), k;
 
-	if (i < 0)
-		TC_DIE("cannot add %s node '%s': out of memory", op, outs[0]);
+	TREQUIRE(i >= 0,
+		"cannot add %s node '%s': out of memory", op, outs[0]);
 	g->nodes[i].name = gstrdup(g, outs[0]);
 	for (k = 0; k < nin; k++) {
 		if (!ins[k] || !*ins[k])
 			continue;
 		g->nodes[i].in[k] = opr_graph_find_value(g, ins[k]);
-		if (g->nodes[i].in[k] < 0)
-			TC_DIE("%s node '%s': no value '%s'", op, outs[0], ins[k]);
+		TREQUIRE(g->nodes[i].in[k] >= 0,
+			"%s node '%s': no value '%s'", op, outs[0], ins[k]);
 	}
 	for (k = 0; k < nout; k++) {
 		int v = new_value(g, outs[k]);
@@ -152,8 +152,8 @@ int tb_node(struct opr_graph *g, const char *op, const char *const *ins,
 static struct opr_attr *add_attr(struct opr_graph *g, int i, const char *name,
 				 int type)
 {
-	if (i < 0 || i >= g->n_nodes)
-		TC_DIE("attribute '%s' on node %d of %d", name, i, g->n_nodes);
+	TREQUIRE(i >= 0 && i < g->n_nodes,
+		"attribute '%s' on node %d of %d", name, i, g->n_nodes);
 	return TC_NEED(opr_node_add_attr(g, i, name, type), "out of memory "
 		       "adding attribute '%s'", name);
 }

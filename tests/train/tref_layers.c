@@ -20,11 +20,11 @@ static void read_geo(const struct tref *r, const struct opr_node *nd,
 	int rk = tref_rank(r, IN(0)), two = rk == 4;
 	int64_t v[8], k;
 
-	if (rk != 3 && rk != 4)
-		TC_DIE("%s '%s': rank %d, the reference handles 3 and 4",
+	TREQUIRE(rk == 3 || rk == 4,
+		"%s '%s': rank %d, the reference handles 3 and 4",
 		       nd->op_type, nd->name, rk);
-	if (ap && ap->s && strcmp(ap->s, "NOTSET"))
-		TC_DIE("%s '%s': auto_pad %s, the reference reads pads only",
+	TREQUIRE(!ap || !ap->s || !strcmp(ap->s, "NOTSET"),
+		"%s '%s': auto_pad %s, the reference reads pads only",
 		       nd->op_type, nd->name, ap->s);
 	q->H = two ? r->dims[IN(0)][2] : 1;
 	q->W = r->dims[IN(0)][rk - 1];
@@ -177,8 +177,8 @@ void tref_reduce(struct tref *r, const struct opr_node *nd)
 			na = tref_ints(r, nd->n_in > 1 ? IN(1) : -1, ax,
 				       OPR_MAX_RANK);
 		for (k = 0; k < na; k++) {
-			if (ax[k] < -rk || ax[k] >= rk)
-				TC_DIE("ReduceMean '%s': axis %lld of rank %d",
+			TREQUIRE(ax[k] >= -rk && ax[k] < rk,
+				"ReduceMean '%s': axis %lld of rank %d",
 				       nd->name, (long long)ax[k], rk);
 			red[ax[k] < 0 ? ax[k] + rk : ax[k]] = 1;
 		}
