@@ -109,25 +109,32 @@ static int check_opts(const struct opr_ft_opts *o, struct opr_err *err)
 	return OPR_OK;
 }
 
+/* Batcher options of the run: its batch, seed, image size, mean, std. */
+static void batcher_opts(const struct opr_ft_run *f,
+			 struct opr_batcher_opts *bo)
+{
+	memset(bo, 0, sizeof(*bo));
+	bo->batch = f->o->batch;
+	bo->seed = f->o->seed;
+	bo->c = f->c;
+	bo->h = f->h;
+	bo->w = f->w;
+	bo->mean = f->o->mean;
+	bo->std = f->o->std;
+}
+
 /* A batcher over idx[0..n-1]: augmented and shuffled for training. */
 static int make_batcher(struct opr_ft_run *f, const int *idx, int n, int train,
 			struct opr_batcher **out, struct opr_err *err)
 {
 	struct opr_batcher_opts bo;
 
-	memset(&bo, 0, sizeof(bo));
-	bo.batch = f->o->batch;
+	batcher_opts(f, &bo);
 	bo.shuffle = train;
-	bo.seed = f->o->seed;
 	if (train) {
 		bo.aug.pad = f->o->pad;
 		bo.aug.flip = f->o->flip;
 	}
-	bo.c = f->c;
-	bo.h = f->h;
-	bo.w = f->w;
-	bo.mean = f->o->mean;
-	bo.std = f->o->std;
 	return opr_batcher_new(f->ds, idx, n, &bo, out, err);
 }
 
@@ -155,23 +162,20 @@ static int make_sgd(struct opr_ft_run *f, struct opr_err *err)
 			continue;
 		if ((rc = opr_sgd_add(f->sgd, tt->data, tt->grad,
 				      (size_t)tt->numel, 0, err)))
-			goto out;
+			return rc;
 		map[i] = opr_sgd_count(f->sgd) - 1;
 	}
 	for (j = 0; j < o->n_masks; j++) {
-		i = o->masks[j].name ? opr_train_find(f->t, o->masks[j].name) : -1;
-		if (i < 0 || map[i] < 0 || !o->masks[j].keep) {
-			rc = opr_errf(err, OPR_EUSAGE, "finetune: mask '%s' names "
-				      "no trainable tensor", o->masks[j].name ?
-				      o->masks[j].name : "(null)");
-			goto out;
-		}
-		if ((rc = opr_sgd_set_mask(f->sgd, map[i], o->masks[j].keep,
-					   OPR_SGD_MASK_HARD, err)))
-			goto out;
+		if (!o->masks[j].keep)
+			return opr_errf(err, OPR_EUSAGE, "finetune: mask '%s' "
+					"names no trainable tensor",
+					o->masks[j].name ? o->masks[j].name :
+					"(null)");
+		if ((rc = opr_ft_set_mask(f, o->masks[j].name, o->masks[j].keep,
+					  OPR_SGD_MASK_HARD, err)))
+			return rc;
 	}
-out:
-	return rc;
+	return OPR_OK;
 }
 
 /* Images of z ([n][k]) whose label is the first arg max. */
@@ -213,15 +217,9 @@ static int bn_recal(struct opr_ft_run *f, struct opr_ft_result *res,
 	int i, n, rc;
 	long epoch = 0;
 
-	memset(&bo, 0, sizeof(bo));
-	bo.batch = f->o->batch;
+	batcher_opts(f, &bo);
 	bo.shuffle = 1;
-	bo.seed = f->o->seed ^ 0x5bd1e995u;	/* an order of its own */
-	bo.c = f->c;
-	bo.h = f->h;
-	bo.w = f->w;
-	bo.mean = f->o->mean;
-	bo.std = f->o->std;
+	bo.seed ^= 0x5bd1e995u;	/* an order of its own */
 	if ((rc = opr_batcher_new(f->ds, f->train_idx, f->n_train, &bo, &b, err)))
 		return rc;
 	opr_train_set_bn(f->t, OPR_TRAIN_BN_CUMULATIVE);

@@ -36,6 +36,21 @@ static void plan_blocks(struct tconv *p)
 }
 
 /*
+ * Plans w for the batch of p, cin -> cout channels, oh x ow outputs, and
+ * grows tn's scratch and shared floats to what it needs.
+ */
+static void plan_wino_dir(struct opr_train *t, struct tr_node *tn,
+			  const struct tconv *p, struct rt_wino_plan *w,
+			  int64_t cin, int64_t cout, int64_t oh, int64_t ow)
+{
+	size_t s = opr_rt_wino_plan(w, p->n, cin, cout, oh, ow, t->pool.n);
+
+	tn->scratch = s > tn->scratch ? s : tn->scratch;
+	s = tr_wino_ufloats(w);
+	tn->shared = s > tn->shared ? s : tn->shared;
+}
+
+/*
  * Winograd for the forward and for dX of a 3x3 stride-1 single-group conv
  * on the shifted path, where the channels and planes suit it; more
  * scratch when it needs more.
@@ -43,28 +58,20 @@ static void plan_blocks(struct tconv *p)
 static void plan_wino(struct opr_train *t, struct tr_node *tn, struct tconv *p)
 {
 	const struct opr_window *g = &p->gm;
-	size_t s;
 
 	p->wino_f = p->wino_b = 0;
 	if (p->kind != TC_SHIFT || p->group != 1 || g->ns != 2 || g->k[0] != 3 ||
 	    g->k[1] != 3 || g->d[0] != 1 || g->d[1] != 1 ||
 	    getenv("OPR_TRAIN_NO_WINOGRAD"))
 		return;
-	if (tr_wino_ok(p->c, g->out[0], g->out[1])) {
+	if (opr_rt_wino_fits(p->c, g->out[0], g->out[1])) {
 		p->wino_f = 1;
-		s = tr_wino_plan(&p->wf, p->n, p->c, p->m, g->out[0], g->out[1],
-				 t->pool.n);
-		tn->scratch = s > tn->scratch ? s : tn->scratch;
-		s = tr_wino_ufloats(&p->wf);
-		tn->shared = s > tn->shared ? s : tn->shared;
+		plan_wino_dir(t, tn, p, &p->wf, p->c, p->m, g->out[0], g->out[1]);
 	}
-	if (tr_wino_ok(p->m, g->in[0], g->in[1]) && g->pb[0] <= 2 && g->pb[1] <= 2) {
+	if (opr_rt_wino_fits(p->m, g->in[0], g->in[1]) && g->pb[0] <= 2 &&
+	    g->pb[1] <= 2) {
 		p->wino_b = 1;
-		s = tr_wino_plan(&p->wb, p->n, p->m, p->c, g->in[0], g->in[1],
-				 t->pool.n);
-		tn->scratch = s > tn->scratch ? s : tn->scratch;
-		s = tr_wino_ufloats(&p->wb);
-		tn->shared = s > tn->shared ? s : tn->shared;
+		plan_wino_dir(t, tn, p, &p->wb, p->m, p->c, g->in[0], g->in[1]);
 	}
 }
 
@@ -273,12 +280,14 @@ static void wino_fwd(struct opr_train *t, const struct tconv *p,
 		     const struct conv_job *j)
 {
 	const struct opr_window *g = &p->gm;
-	struct tr_wino_conv c = { t, &p->wf, p->kern, p->n, j->x, p->c, g->in[0],
-				  g->in[1], g->pb[0], g->pb[1], t->shared, j->y,
-				  NULL, p->m, g->out[0], g->out[1] };
+	const float *u = t->shared;
+	struct rt_wino_conv c = { &p->wf, p->kern, p->n, j->x, p->c, g->in[0],
+				  g->in[1], g->pb[0], g->pb[1], u,
+				  u + 36 * p->wf.cp * p->wf.mp, j->y, NULL, p->m,
+				  g->out[0], g->out[1], -INFINITY, INFINITY };
 
 	tr_wino_weights(t, &p->wf, j->w, p->m, p->c, 0, j->b, t->shared);
-	tr_wino_run(&c);
+	tr_wino_run(t, &c);
 }
 
 /* dX of a Winograd-planned conv: conv(dY, W~) with pads 2 - p (see there). */
@@ -286,13 +295,15 @@ static void wino_dx(struct opr_train *t, const struct tconv *p,
 		    const struct conv_job *j)
 {
 	const struct opr_window *g = &p->gm;
-	struct tr_wino_conv c = { t, &p->wb, p->kern, p->n, j->dy, p->m, g->out[0],
-				  g->out[1], 2 - g->pb[0], 2 - g->pb[1], t->shared,
-				  j->dx, j->acc_x ? j->dx : NULL, p->c, g->in[0],
-				  g->in[1] };
+	const float *u = t->shared;
+	struct rt_wino_conv c = { &p->wb, p->kern, p->n, j->dy, p->m, g->out[0],
+				  g->out[1], 2 - g->pb[0], 2 - g->pb[1], u,
+				  u + 36 * p->wb.cp * p->wb.mp, j->dx,
+				  j->acc_x ? j->dx : NULL, p->c, g->in[0],
+				  g->in[1], -INFINITY, INFINITY };
 
 	tr_wino_weights(t, &p->wb, j->w, p->m, p->c, 1, NULL, t->shared);
-	tr_wino_run(&c);
+	tr_wino_run(t, &c);
 }
 
 static void conv_fwd(struct opr_train *t, struct tr_node *tn)

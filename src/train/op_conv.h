@@ -8,6 +8,7 @@
 #include "train/tr_internal.h"
 #include "train/tgemm.h"
 #include "runtime/kern.h"
+#include "runtime/wino.h"
 
 /* How a Conv runs. */
 enum tconv_kind {
@@ -16,18 +17,6 @@ enum tconv_kind {
 	TC_DW,		/* one input channel per group: direct loops */
 	TC_SHIFT	/* stride 1: indirect GEMMs over the zero-padded input,
 			   no im2col (op_conv_shift.c) */
-};
-
-/* The Winograd F(4x4, 3x3) plan of one direction of a Conv. */
-struct twino {
-	int64_t cp, mp;		/* input / output channels padded to 16 */
-	int64_t tr, tc;		/* tile rows and columns of one image */
-	int64_t upt;		/* tile rows per task */
-	int64_t ntask;		/* tasks */
-	int64_t tmax;		/* most tiles per task */
-	int64_t pw, prows;	/* packed input band: columns, most rows */
-	int64_t vs, os;		/* floats between the 36 planes of V and O */
-	size_t off_v, off_o;	/* V and O in the thread's scratch */
 };
 
 /* The geometry and plan of one Conv, set by setup. */
@@ -47,7 +36,7 @@ struct tconv {
 	int64_t rows;		/* TC_SHIFT: rows of a backward plane (both) */
 	int64_t grp;		/* TC_SHIFT: images per backward group */
 	int wino_f, wino_b;	/* forward / dX as Winograd (op_conv_wino.c) */
-	struct twino wf, wb;	/* their plans */
+	struct rt_wino_plan wf, wb;	/* their plans (runtime/wino.h) */
 };
 
 /* What a Conv's forward and backward jobs share. */
@@ -79,45 +68,23 @@ void tr_conv_shift_fwd(const struct conv_job *j, int64_t n, int64_t g,
 void tr_conv_shift_bwd(const struct conv_job *j, int64_t n0, int64_t n1,
 		       int64_t g, float *dw, int tid);
 
-/* A Winograd conv over a batch of n: what tr_wino_run() reads and writes. */
-struct tr_wino_conv {
-	struct opr_train *t;
-	const struct twino *w;	/* its plan */
-	const struct rt_kern *k;	/* the runtime's kernels */
-	int64_t n;		/* images */
-	const float *x;		/* input [n][cin][h][wd] */
-	int64_t cin, h, wd;	/* its planes */
-	int64_t pt, pl;		/* pads at the top and left */
-	const float *u;		/* U (tr_wino_weights) and the bias after it */
-	float *y;		/* output [n][cout][oh][ow] */
-	const float *res;	/* added into y (may be y itself), or NULL */
-	int64_t cout, oh, ow;	/* its planes */
-};
-
-/* 1 when a 3x3 stride-1 conv of cin input channels to oh x ow suits it. */
-int tr_wino_ok(int64_t cin, int64_t oh, int64_t ow);
-
-/*
- * Plans w for n images, cin -> cout channels, oh x ow outputs, threads
- * threads; returns the per-thread scratch floats.
- */
-size_t tr_wino_plan(struct twino *w, int64_t n, int64_t cin, int64_t cout,
-		    int64_t oh, int64_t ow, int threads);
-
 /* Floats of U and the bias after it. */
-size_t tr_wino_ufloats(const struct twino *w);
+size_t tr_wino_ufloats(const struct rt_wino_plan *w);
 
 /*
  * U of the 3x3 weights W[m][c] (flip 0: c -> m, with bias or zeros) or of
  * W~[c][m] = rot180(W[m][c]) (flip 1: m -> c, zeros), into u, on t's
  * threads.
  */
-void tr_wino_weights(struct opr_train *t, const struct twino *w,
+void tr_wino_weights(struct opr_train *t, const struct rt_wino_plan *w,
 		     const float *W, int64_t m, int64_t c, int flip,
 		     const float *bias, float *u);
 
-/* Runs the conv c on the pool (the tasks use the threads' scratch). */
-void tr_wino_run(const struct tr_wino_conv *c);
+/*
+ * Runs the conv c (c->u: U of tr_wino_weights(), c->bias: the floats
+ * after it) on t's pool, in the threads' scratch.
+ */
+void tr_wino_run(struct opr_train *t, const struct rt_wino_conv *c);
 
 /*
  * Copies the c planes h x w of src into dst planes of rows x cols (cstride

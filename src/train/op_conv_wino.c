@@ -1,10 +1,10 @@
 /*
  * op_conv_wino.c - Winograd F(4x4, 3x3) for the training engine's 3x3
- * stride-1 convs, with the runtime's kernels (kern.h: pack, input
- * transform, sgemm, output transform; opr_rt_wino_weight) and the
- * runtime's plan (conv_wino.c): a task is a run of tile rows, packed and
- * transformed into V[36][tiles][cp], multiplied by U[36][cp][mp], and
- * transformed back into the NCHW planes.
+ * stride-1 convs, with the runtime's plan and tasks (runtime/wino.h: a
+ * task is a run of tile rows, packed and transformed into
+ * V[36][tiles][cp], multiplied by U[36][cp][mp], and transformed back
+ * into the NCHW planes); the weight transform is the engine's own
+ * (tk_wino_u, many filters at once).
  *
  * The forward uses it as the runtime does.  The input gradient of a
  * stride-1 3x3 conv is itself one: dX = conv(dY, W~) with W~[c][m] =
@@ -14,54 +14,10 @@
  * U is made at every call, into the shared scratch, spread over the
  * threads by output channel.
  */
-#include <math.h>
-
 #include "train/op_conv.h"
 #include "train/tkern.h"
 
-#define WINO_BYTES (448 * 1024)	/* V + O of one task, at most */
-#define MIN_CHANNELS 8		/* fewer input channels: the shifted path */
-#define MIN_TILES 12		/* tiles per task at least, where there are */
-
-static int64_t round16(int64_t x)
-{
-	return (x + 15) / 16 * 16;
-}
-
-int tr_wino_ok(int64_t cin, int64_t oh, int64_t ow)
-{
-	return cin >= MIN_CHANNELS && oh >= 2 && ow >= 4;
-}
-
-size_t tr_wino_plan(struct twino *w, int64_t n, int64_t cin, int64_t cout,
-		    int64_t oh, int64_t ow, int threads)
-{
-	int64_t units, per_unit, upt, cap;
-
-	w->cp = round16(cin);
-	w->mp = round16(cout);
-	w->tr = (oh + 3) / 4;
-	w->tc = (ow + 3) / 4;
-	units = n * w->tr;
-	per_unit = 36 * w->tc * (w->cp + w->mp) * (int64_t)sizeof(float);
-	upt = WINO_BYTES / per_unit;
-	cap = (units + 2 * threads - 1) / (2 * threads);
-	if (cap * w->tc < MIN_TILES)
-		cap = (MIN_TILES + w->tc - 1) / w->tc;
-	upt = upt > cap ? cap : upt;
-	w->upt = upt < 1 ? 1 : upt;
-	w->ntask = (units + w->upt - 1) / w->upt;
-	w->tmax = w->upt * w->tc;
-	w->pw = 4 * w->tc + 2;
-	w->prows = 4 * (w->upt < w->tr ? w->upt : w->tr) + 2;
-	w->vs = w->tmax * w->cp + 16;
-	w->os = w->tmax * w->mp + 16;
-	w->off_v = (size_t)round16(w->prows * w->pw * w->cp);
-	w->off_o = w->off_v + (size_t)(36 * w->vs);
-	return w->off_o + (size_t)(36 * w->os);
-}
-
-size_t tr_wino_ufloats(const struct twino *w)
+size_t tr_wino_ufloats(const struct rt_wino_plan *w)
 {
 	return (size_t)(36 * w->cp * w->mp + w->mp);
 }
@@ -69,7 +25,7 @@ size_t tr_wino_ufloats(const struct twino *w)
 /* What the weight transform's tasks share. */
 struct u_job {
 	struct opr_train *t;
-	const struct twino *w;
+	const struct rt_wino_plan *w;
 	const float *W;
 	int64_t m, c;
 	int flip;
@@ -85,7 +41,7 @@ struct u_job {
 static void u_range(void *arg, int64_t b0, int64_t b1, int tid)
 {
 	const struct u_job *j = arg;
-	const struct twino *w = j->w;
+	const struct rt_wino_plan *w = j->w;
 	int64_t a, b, k, xi, nin = j->flip ? j->m : j->c, nout = j->flip ? j->c : j->m;
 	float *gt = tr_scratch(j->t, tid);
 	double *tmp = (double *)(void *)(gt + (9 * nout + TR_ALIGN - 1) /
@@ -110,7 +66,7 @@ static void u_range(void *arg, int64_t b0, int64_t b1, int tid)
 }
 
 /* Zeroes the padded output channels [nout, mp) of U. */
-static void u_pad(const struct twino *w, int64_t nout, float *u)
+static void u_pad(const struct rt_wino_plan *w, int64_t nout, float *u)
 {
 	int64_t xi, b, a;
 
@@ -120,7 +76,7 @@ static void u_pad(const struct twino *w, int64_t nout, float *u)
 				u[xi * w->cp * w->mp + b * w->mp + a] = 0;
 }
 
-void tr_wino_weights(struct opr_train *t, const struct twino *w,
+void tr_wino_weights(struct opr_train *t, const struct rt_wino_plan *w,
 		     const float *W, int64_t m, int64_t c, int flip,
 		     const float *bias, float *u)
 {
@@ -133,65 +89,22 @@ void tr_wino_weights(struct opr_train *t, const struct twino *w,
 	tr_range(t, w->cp, 1, u_range, &j);
 }
 
-/* Bands of a task: image n, tile rows [r0, r0 + nr), first unit u. */
-struct band {
-	int64_t n, r0, nr, u;
+/* What the tasks of one run share. */
+struct wino_job {
+	struct opr_train *t;
+	const struct rt_wino_conv *c;
 };
 
-static int next_band(const struct twino *w, int64_t u1, struct band *b)
+static void wino_task(void *arg, int64_t k, int tid)
 {
-	b->u += b->nr;
-	if (b->u >= u1)
-		return 0;
-	b->n = b->u / w->tr;
-	b->r0 = b->u % w->tr;
-	b->nr = w->tr - b->r0 < u1 - b->u ? w->tr - b->r0 : u1 - b->u;
-	return 1;
+	const struct wino_job *j = arg;
+
+	opr_rt_wino_task(j->c, k, tr_scratch(j->t, tid));
 }
 
-static void wino_task(void *arg, int64_t t, int tid)
+void tr_wino_run(struct opr_train *t, const struct rt_wino_conv *c)
 {
-	const struct tr_wino_conv *j = arg;
-	const struct twino *w = j->w;
-	const struct rt_kern *k = j->k;
-	float *s = tr_scratch(j->t, tid);
-	float *P = s, *V = s + w->off_v, *O = s + w->off_o;
-	int64_t u0 = t * w->upt, u1 = u0 + w->upt, tiles, xi;
-	int64_t plane_in = j->cin * j->h * j->wd, plane_out = j->cout * j->oh * j->ow;
-	struct band b;
+	struct wino_job j = { t, c };
 
-	if (u1 > j->n * w->tr)
-		u1 = j->n * w->tr;
-	tiles = 0;
-	for (b.u = u0, b.nr = 0; next_band(w, u1, &b);) {
-		k->wino_pack(j->x + b.n * plane_in, j->cin, j->h, j->wd,
-			     4 * b.r0 - j->pt, 4 * b.nr + 2, j->pl, w->pw, w->cp, P);
-		k->wino_in(P, w->pw, w->cp, b.nr, w->tc,
-			   V + (b.u - u0) * w->tc * w->cp, w->vs);
-		tiles += b.nr * w->tc;
-	}
-	for (xi = 0; xi < 36; xi++)
-		k->sgemm(tiles, w->mp, w->cp, V + xi * w->vs, w->cp,
-			 j->u + xi * w->cp * w->mp, w->mp, O + xi * w->os, w->mp,
-			 NULL);
-	for (b.u = u0, b.nr = 0; next_band(w, u1, &b);) {
-		struct rt_wino_out o;
-
-		o.y = j->y + b.n * plane_out;
-		o.res = j->res ? j->res + b.n * plane_out : NULL;
-		o.bias = j->u + 36 * w->cp * w->mp;
-		o.m = j->cout;
-		o.oh = j->oh;
-		o.ow = j->ow;
-		o.oh0 = 4 * b.r0;
-		o.lo = -INFINITY;
-		o.hi = INFINITY;
-		k->wino_out(O + (b.u - u0) * w->tc * w->mp, w->os, w->mp, b.nr,
-			    w->tc, &o);
-	}
-}
-
-void tr_wino_run(const struct tr_wino_conv *c)
-{
-	tr_run(c->t, c->w->ntask, wino_task, (void *)c);
+	tr_run(t, c->w->ntask, wino_task, &j);
 }

@@ -111,7 +111,7 @@ static int plan_weights(struct opr_rt *rt, struct rt_node *rn,
 	fold_params(rt, rn, p, a, b);
 	if (p->kind == CONV_WINO) {
 		p->wp.u = own;
-		p->wp.ub = p->wp.u + 36 * p->wp.cp * p->wp.mp;
+		p->wp.ub = p->wp.u + 36 * p->wp.pl.cp * p->wp.pl.mp;
 		opr_rt_conv_wino_weights(p, w->data, a, b);
 	} else {
 		float *wf = own;

@@ -6,6 +6,7 @@
 
 #include "runtime/runtime.h"
 #include "runtime/kern.h"
+#include "runtime/wino.h"
 
 /* How a Conv runs. */
 enum conv_kind {
@@ -17,16 +18,7 @@ enum conv_kind {
 
 /* The Winograd plan of a Conv (conv_wino.c). */
 struct conv_wino {
-	int64_t cp, mp;		/* input / output channels padded to 16 */
-	int64_t tr, tc;		/* tile rows and columns of one image */
-	int64_t upt;		/* tile rows per task */
-	int64_t ntask;		/* tasks */
-	int64_t tmax;		/* most tiles per task: upt * tc */
-	int64_t pw, prows;	/* packed input band: columns, most rows */
-	int64_t vs, os;		/* floats between the xi planes of V and O
-				   (padded off multiples of 4 KiB, which
-				   would put all 36 in one cache set) */
-	size_t off_v, off_o;	/* V and O in the thread's scratch, floats */
+	struct rt_wino_plan pl;	/* tasks and scratch (wino.h) */
 	float *u;		/* [36][cp][mp] transformed weights (rn->own) */
 	float *ub;		/* [mp] bias, zero padded (rn->own) */
 };
