@@ -67,7 +67,7 @@ static void layer_scores(double *x, int64_t n, const float *gamma, double t)
 		x[i] = mean > 0 && isfinite(mean) ? x[i] / mean : 0;
 }
 
-/* opr_sp_row_fn: s_i of member m, computing its layer's on first use. */
+/* opr_crit_row_fn: s_i of member m, computing its layer's on first use. */
 static int attn_row(void *ctx, const struct opr_graph *g,
 		    const struct opr_deps_member *m, double *out,
 		    struct opr_err *err)
@@ -98,7 +98,7 @@ int opr_bn_attn_scores(const struct opr_graph *g, const struct opr_deps *d,
 	if (!a.s || !a.n)
 		rc = opr_errf(err, OPR_ENOMEM, "out of memory scoring channels");
 	else
-		rc = opr_sp_class_scores(g, d, attn_row, &a, 1, score, err);
+		rc = opr_crit_row_scores(g, d, attn_row, &a, 1, score, err);
 	for (i = 0; a.s && i < 2 * g->n_nodes; i++)
 		free(a.s[i]);
 	free(a.s);

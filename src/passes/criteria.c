@@ -11,15 +11,6 @@
 #include "passes/criteria.h"
 #include "passes/deps.h"
 
-/* What a group's classes are scored from. */
-enum source {
-	SRC_NONE = 0,	/* nothing: every class scores 1 */
-	SRC_OUT,	/* producer rows (OUT members) */
-	SRC_IN,		/* consumer columns (IN members) */
-	SRC_BN,		/* BatchNormalization scales */
-	SRC_RANDOM	/* the seed */
-};
-
 /* FPGM distance sums, computed once per (node, role). */
 struct fpgm_cache {
 	double **dist;		/* per node and role (2 * node + is_out) */
@@ -33,7 +24,11 @@ static int is_bn_scale(const struct opr_graph *g, const struct opr_deps_key *k)
 	       g->nodes[k->node].op == OPR_OP_BATCHNORM;
 }
 
-int opr_crit_is_row(const struct opr_graph *g, int node, int role)
+/*
+ * 1 when role (of a member or key) on node is a weight row or column of a
+ * producer: OPR_ROLE_OUT or IN of a Conv, ConvTranspose, Gemm or MatMul.
+ */
+static int is_row(const struct opr_graph *g, int node, int role)
 {
 	enum opr_op op;
 
@@ -44,8 +39,13 @@ int opr_crit_is_row(const struct opr_graph *g, int node, int role)
 	       op == OPR_OP_GEMM || op == OPR_OP_MATMUL;
 }
 
-int opr_crit_row_role(const struct opr_graph *g, const struct opr_deps *d,
-		      int gi)
+/*
+ * What group gi is scored from by the weight criteria (see "Rules" in
+ * criteria.h): OPR_ROLE_OUT when it has producer rows, else OPR_ROLE_IN
+ * when it has consumer columns, else -1.
+ */
+static int row_role(const struct opr_graph *g, const struct opr_deps *d,
+		    int gi)
 {
 	const struct opr_deps_group *gr = &d->groups[gi];
 	int i, in = 0;
@@ -53,7 +53,7 @@ int opr_crit_row_role(const struct opr_graph *g, const struct opr_deps *d,
 	for (i = 0; i < gr->n_keys; i++) {
 		const struct opr_deps_key *k = &d->keys[gr->first_key + i];
 
-		if (!opr_crit_is_row(g, k->node, k->role))
+		if (!is_row(g, k->node, k->role))
 			continue;
 		if (k->role == OPR_ROLE_OUT)
 			return OPR_ROLE_OUT;
@@ -62,21 +62,17 @@ int opr_crit_row_role(const struct opr_graph *g, const struct opr_deps *d,
 	return in ? OPR_ROLE_IN : -1;
 }
 
-/* The source group gi is scored from under crit. */
-static int group_source(const struct opr_graph *g, const struct opr_deps *d,
-			int gi, int crit)
+/* 1 when group gi has a BatchNormalization scale (bn_scale reads it). */
+static int has_bn_scale(const struct opr_graph *g, const struct opr_deps *d,
+			int gi)
 {
 	const struct opr_deps_group *gr = &d->groups[gi];
-	int i, role;
+	int i;
 
-	if (crit == OPR_CRIT_RANDOM)
-		return SRC_RANDOM;
-	for (i = 0; crit == OPR_CRIT_BN_SCALE && i < gr->n_keys; i++)
+	for (i = 0; i < gr->n_keys; i++)
 		if (is_bn_scale(g, &d->keys[gr->first_key + i]))
-			return SRC_BN;
-	role = opr_crit_row_role(g, d, gi);
-	return role == OPR_ROLE_OUT ? SRC_OUT : role == OPR_ROLE_IN ? SRC_IN :
-	       SRC_NONE;
+			return 1;
+	return 0;
 }
 
 /* splitmix64: the random criterion's generator. */
@@ -120,63 +116,116 @@ static int fpgm_value(const struct opr_graph *g, const struct opr_deps_member *m
 	return OPR_OK;
 }
 
-/* The contribution of member m to its class's score. */
-static int member_value(const struct opr_graph *g,
-			const struct opr_deps_member *m, int crit, int src,
-			struct fpgm_cache *fc, double *out, struct opr_err *err)
+/* What weight_row() reads: the criterion (l1, l2, fpgm) and the cache. */
+struct weight_ctx {
+	int crit;
+	struct fpgm_cache *fc;
+};
+
+/* opr_crit_row_fn of the weight criteria: the row's norm or distance. */
+static int weight_row(void *ctx, const struct opr_graph *g,
+		      const struct opr_deps_member *m, double *out,
+		      struct opr_err *err)
 {
+	const struct weight_ctx *w = ctx;
 	struct opr_crit_vec v;
 	int rc;
 
-	*out = 0;
-	if (src == SRC_BN)
-		return is_bn_scale(g, &(struct opr_deps_key){ m->node, m->role,
-				   m->dir, m->port }) ?
-		       bn_value(g, m, out, err) : OPR_OK;
-	if (m->role != (src == SRC_OUT ? OPR_ROLE_OUT : OPR_ROLE_IN) ||
-	    !opr_crit_is_row(g, m->node, m->role))
-		return OPR_OK;	/* padded channels, BN, ...: 0 */
-	if (crit == OPR_CRIT_FPGM)
-		return fpgm_value(g, m, fc, out, err);
+	if (w->crit == OPR_CRIT_FPGM)
+		return fpgm_value(g, m, w->fc, out, err);
 	if ((rc = opr_crit_member_vec(g, m, &v, err)))
 		return rc;
-	*out = opr_crit_vec_norm(&v, crit == OPR_CRIT_L2 ? 2 : 1);
+	*out = opr_crit_vec_norm(&v, w->crit == OPR_CRIT_L2 ? 2 : 1);
 	return OPR_OK;
 }
 
-/* Scores the classes of group gr. */
-static int score_group(const struct opr_graph *g, const struct opr_deps *d,
-		       int gi, int crit, uint64_t seed, struct fpgm_cache *fc,
-		       double *score, struct opr_err *err)
+/*
+ * Scores the classes of group gi from the rows of role (-1: none, every
+ * class 1): fn summed (mean: averaged) over the members of that role.
+ */
+static int row_group(const struct opr_graph *g, const struct opr_deps *d,
+		     int gi, int role, opr_crit_row_fn fn, void *ctx, int mean,
+		     double *score, struct opr_err *err)
 {
 	const struct opr_deps_group *gr = &d->groups[gi];
-	int src = group_source(g, d, gi, crit), c, i, rc;
+	int c, i, n, rc;
 	double x;
 
 	for (c = gr->first_class; c < gr->first_class + gr->n_classes; c++) {
 		const struct opr_deps_class *cl = &d->classes[c];
 
-		score[c] = 0;
-		if (src == SRC_NONE) {
-			score[c] = 1;
-			continue;
+		score[c] = role < 0 ? 1 : 0;
+		for (i = n = 0; role >= 0 && i < cl->n; i++) {
+			const struct opr_deps_member *m = &d->members[cl->first + i];
+
+			if (m->role != role || !is_row(g, m->node, m->role))
+				continue;	/* padded channels, BN, ...: 0 */
+			if ((rc = fn(ctx, g, m, &x, err)))
+				return rc;
+			score[c] += x;
+			n++;
 		}
-		if (src == SRC_RANDOM) {
+		if (mean && n > 0)
+			score[c] /= n;
+		if (!isfinite(score[c]))
+			score[c] = 0;
+	}
+	return OPR_OK;
+}
+
+/* Scores the classes of group gi under crit. */
+static int score_group(const struct opr_graph *g, const struct opr_deps *d,
+		       int gi, int crit, uint64_t seed, struct fpgm_cache *fc,
+		       double *score, struct opr_err *err)
+{
+	const struct opr_deps_group *gr = &d->groups[gi];
+	struct weight_ctx w = { crit == OPR_CRIT_BN_SCALE ? OPR_CRIT_L1 : crit,
+				fc };
+	int c, i, rc;
+	double x;
+
+	if (crit != OPR_CRIT_RANDOM &&
+	    !(crit == OPR_CRIT_BN_SCALE && has_bn_scale(g, d, gi)))
+		return row_group(g, d, gi, row_role(g, d, gi), weight_row, &w, 0,
+				 score, err);
+	for (c = gr->first_class; c < gr->first_class + gr->n_classes; c++) {
+		const struct opr_deps_class *cl = &d->classes[c];
+
+		score[c] = 0;
+		if (crit == OPR_CRIT_RANDOM) {
 			score[c] = (double)(mix64(seed ^ mix64((uint64_t)c)) >> 11) *
 				   (1.0 / 9007199254740992.0);
 			continue;
 		}
 		for (i = 0; i < cl->n; i++) {
-			rc = member_value(g, &d->members[cl->first + i],
-					  crit == OPR_CRIT_BN_SCALE ? OPR_CRIT_L1 : crit,
-					  src, fc, &x, err);
-			if (rc)
+			const struct opr_deps_member *m = &d->members[cl->first + i];
+
+			if (!is_bn_scale(g, &(struct opr_deps_key){ m->node,
+					 m->role, m->dir, m->port }))
+				continue;
+			if ((rc = bn_value(g, m, &x, err)))
 				return rc;
 			score[c] += x;
 		}
 		if (!isfinite(score[c]))
 			score[c] = 0;
 	}
+	return OPR_OK;
+}
+
+int opr_crit_row_scores(const struct opr_graph *g, const struct opr_deps *d,
+			opr_crit_row_fn fn, void *ctx, int mean, double *score,
+			struct opr_err *err)
+{
+	int i, rc;
+
+	for (i = 0; i < d->n_classes; i++)
+		score[i] = 0;
+	for (i = 0; i < d->n_groups; i++)
+		if (!d->groups[i].frozen &&
+		    (rc = row_group(g, d, i, row_role(g, d, i), fn, ctx, mean,
+				    score, err)))
+			return rc;
 	return OPR_OK;
 }
 

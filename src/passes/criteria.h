@@ -95,18 +95,25 @@ int opr_crit_node_norms(const struct opr_graph *g, int node, int role,
 			struct opr_err *err);
 
 /*
- * 1 when role (of a member or key) on node is a weight row or column of a
- * producer: OPR_ROLE_OUT or IN of a Conv, ConvTranspose, Gemm or MatMul.
+ * The value of one weight row (member m: an OPR_ROLE_OUT or IN member of
+ * a Conv, ConvTranspose, Gemm or MatMul) into *out.  OPR_OK or an error.
  */
-int opr_crit_is_row(const struct opr_graph *g, int node, int role);
+typedef int (*opr_crit_row_fn)(void *ctx, const struct opr_graph *g,
+			       const struct opr_deps_member *m, double *out,
+			       struct opr_err *err);
 
 /*
- * What group gi of d (the analysis of g) is scored from by the weight
- * criteria (see "Rules" above): OPR_ROLE_OUT when it has producer rows,
- * else OPR_ROLE_IN when it has consumer columns, else -1.
+ * Raw scores of every class of d (the analysis of g) from its weight rows,
+ * by the rules above that l1, l2 and fpgm follow: fn (with ctx) of each of
+ * the class's producer rows (a group without them: consumer columns),
+ * summed (mean = 0) or averaged (mean = 1).  Classes of frozen groups
+ * score 0, those of groups with neither 1; non-finite scores become 0.
+ * Returns OPR_OK or fn's error.  The soft-pruning methods (soft_prune.h)
+ * score through it.
  */
-int opr_crit_row_role(const struct opr_graph *g, const struct opr_deps *d,
-		      int gi);
+int opr_crit_row_scores(const struct opr_graph *g, const struct opr_deps *d,
+			opr_crit_row_fn fn, void *ctx, int mean, double *score,
+			struct opr_err *err);
 
 /*
  * Raw scores of criterion crit for every class of d (the analysis of g)

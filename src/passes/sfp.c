@@ -14,7 +14,7 @@
 #include "passes/soft_prune.h"
 #include "train/finetune.h"
 
-/* opr_sp_row_fn: ||row||_p^p; ctx points at p. */
+/* opr_crit_row_fn: ||row||_p^p; ctx points at p. */
 static int sfp_row(void *ctx, const struct opr_graph *g,
 		   const struct opr_deps_member *m, double *out,
 		   struct opr_err *err)
@@ -34,7 +34,7 @@ int opr_sfp_scores(const struct opr_graph *g, const struct opr_deps *d,
 {
 	int c, rc;
 
-	if ((rc = opr_sp_class_scores(g, d, sfp_row, &p, 0, score, err)))
+	if ((rc = opr_crit_row_scores(g, d, sfp_row, &p, 0, score, err)))
 		return rc;
 	for (c = 0; c < d->n_classes; c++)
 		score[c] = pow(score[c], 1.0 / p);

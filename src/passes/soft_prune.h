@@ -1,7 +1,8 @@
 /*
  * soft_prune.h - the passes that prune while training (methods.md 1, 2):
  * bn_attn (bn_attn.c) and sfp (sfp.c), and the loop they share
- * (soft_prune.c, soft_prune_mask.c, soft_prune_score.c).
+ * (soft_prune.c, soft_prune_mask.c); both score through
+ * opr_crit_row_scores() (criteria.h).
  *
  * The loop.  The channel groups of the graph are analysed once (deps.h)
  * and the graph is fine-tuned (finetune.h) with a hook that, at the start
@@ -117,27 +118,6 @@ int opr_sp_gamma_l1(struct opr_ft_run *run, const struct opr_graph *g,
 		    const struct opr_deps *d, const unsigned char *skip,
 		    double l1, struct opr_err *err);
 
-/* ---- soft_prune_score.c: class scores from per-row values ---- */
-
-/*
- * The value of one weight row (member m: an OUT or IN member of a
- * producer, opr_crit_is_row()) into *out.  OPR_OK or an error.
- */
-typedef int (*opr_sp_row_fn)(void *ctx, const struct opr_graph *g,
-			     const struct opr_deps_member *m, double *out,
-			     struct opr_err *err);
-
-/*
- * Scores every class of d (the analysis of g) from its rows: the members
- * of the role opr_crit_row_role() gives its group (producer rows, else
- * consumer columns), combined by their sum (mean = 0) or mean (mean = 1).
- * Classes of frozen groups score 0, those of groups without rows 1;
- * non-finite scores become 0.  Returns OPR_OK or fn's error.
- */
-int opr_sp_class_scores(const struct opr_graph *g, const struct opr_deps *d,
-			opr_sp_row_fn fn, void *ctx, int mean, double *score,
-			struct opr_err *err);
-
 /* ---- bn_attn.c ---- */
 
 /*
@@ -147,7 +127,7 @@ int opr_sp_class_scores(const struct opr_graph *g, const struct opr_deps *d,
  * softmax_i(n_i / t) over the node's filters, s_i = a_i * |gamma_i| of
  * the BatchNormalization that reads the node's output (gamma 1 without
  * one), divided by the node's mean s; a class scores the mean s_i of its
- * rows (opr_sp_class_scores(); a group without producer rows uses its
+ * rows (opr_crit_row_scores(); a group without producer rows uses its
  * consumers' input columns, gamma 1).  Errors as opr_crit_member_vec(),
  * and OPR_ENOMEM.
  */
@@ -168,7 +148,7 @@ int opr_pass_bn_attn(struct opr_graph *g, const struct opr_pass_opts *opts,
 /*
  * sfp's raw class scores for d, the analysis of g: the Lp norm (p > 0) of
  * the class's rows concatenated, (sum over rows of ||row||_p^p)^(1/p)
- * (opr_sp_class_scores() picks the rows).  Errors as
+ * (opr_crit_row_scores() picks the rows).  Errors as
  * opr_crit_member_vec(), and OPR_ENOMEM.
  */
 int opr_sfp_scores(const struct opr_graph *g, const struct opr_deps *d,
