@@ -1,6 +1,7 @@
 /*
- * args.c - the command line: parsing argv into struct cli_args, and the
- * --help text.  Every mistake is OPR_EUSAGE with one line that says what
+ * args.c - the command line: the option table and parsing argv into
+ * struct cli_args (the training and pipeline options are args_train.c's,
+ * the --help text help.c's).  Every mistake is OPR_EUSAGE with one line that says what
  * is known, so that the user can fix the call without reading the manual.
  */
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
+#include "cli/args.h"
 #include "data/preprocess_meta.h"
 #include "passes/fc3sigma.h"
 
@@ -75,17 +76,7 @@ static const struct {
 
 #define N_OPTIONS ((int)(sizeof(options) / sizeof(options[0])))
 _Static_assert(N_OPTIONS <= 64, "cli_parse keeps the options seen in 64 bits");
-#define KNOWN_OPTIONS "--passes, --report, --external-data, --ratio, " \
-	"--target-flops, --round-to, --exclude, --seed, --groups, --json, " \
-	"--batch, --threads, --reps, --data, --mean, --std, --limit, " \
-	"--k, --fc-variant, --sparse-initializers, --sparse-constants, " \
-	"--epochs, --lr, --wd, --val-split, --distill, --teacher, " \
-	"--temperature, --alpha, --bn-recal, --log, --log-every, " \
-	"--test-data, --no-augment, --finetune-epochs, --max-acc-drop, " \
-	"--prune-every, --gamma-l1, --attn-t, --norm-p, " \
-	"-h/--help, --version"
 #define KNOWN_COMMANDS "info, prune, bench, eval, finetune, help, version (or IN.onnx OUT.onnx to prune)"
-#define TRY_HELP " (see onnx-prune --help)"
 
 static const char *const cmd_names[] = {
 	[CLI_PRUNE] = "prune", [CLI_INFO] = "info", [CLI_BENCH] = "bench",
@@ -105,6 +96,34 @@ static int find_option(const char *name, size_t len)
 		    strncmp(options[i].name, name, len) == 0)
 			return i;
 	return -1;
+}
+
+int cli_option_seen(unsigned long long seen, const char *name)
+{
+	int o = find_option(name, strlen(name));
+
+	return o >= 0 && (seen & (1ull << o));
+}
+
+/* The names of the table, each once ("-h/--help" for --help), into buf. */
+static const char *known_options(char *buf, size_t len)
+{
+	size_t used = 0;
+	int i, k;
+
+	buf[0] = '\0';
+	for (i = 0; i < N_OPTIONS && used < len; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(options[k].name, options[i].name) == 0)
+				break;
+		if (k < i)
+			continue;	/* --json: info's and bench's */
+		used += (size_t)snprintf(buf + used, len - used, "%s%s%s",
+					 used ? ", " : "",
+					 strcmp(options[i].name, "--help") ?
+					 "" : "-h/", options[i].name);
+	}
+	return buf;
 }
 
 /*
@@ -134,8 +153,7 @@ static enum cli_cmd command_hint(int argc, char **argv)
 	return CLI_PRUNE;
 }
 
-/* Parses a positive int option value into *out (at most max). */
-static int parse_count(const char *name, const char *val, int max, int *out,
+int cli_parse_count(const char *name, const char *val, int max, int *out,
 		       struct opr_err *err)
 {
 	char *end;
@@ -174,24 +192,12 @@ static int parse_eval_option(const char *name, const char *val,
 		}
 		*(name[2] == 'm' ? &a->mean : &a->std) = val;
 	} else if (strcmp(name, "--limit") == 0) {
-		rc = parse_count("--limit", val, 1 << 30, &a->limit, err);
+		rc = cli_parse_count("--limit", val, 1 << 30, &a->limit, err);
 	}
 	return rc;
 }
 
-/* As parse_count(), but "0" is allowed too. */
-static int parse_count0(const char *name, const char *val, int max, int *out,
-			struct opr_err *err)
-{
-	if (strcmp(val, "0") == 0) {
-		*out = 0;
-		return OPR_OK;
-	}
-	return parse_count(name, val, max, out, err);
-}
-
-/* A finite number into *out; OPR_EUSAGE naming the option otherwise. */
-static int parse_real(const char *name, const char *val, const char *want,
+int cli_parse_real(const char *name, const char *val, const char *want,
 		      double *out, struct opr_err *err)
 {
 	char *end;
@@ -240,25 +246,23 @@ static int parse_prune_option(const char *name, const char *val,
 	int rc;
 
 	if (strcmp(name, "--ratio") == 0) {
-		if ((rc = parse_real(name, val, "a fraction in [0, 1)", &v, err)))
+		if ((rc = cli_parse_real(name, val, "a fraction in [0, 1)", &v, err)))
 			return rc;
 		if (!(v >= 0 && v < 1))
 			return opr_errf(err, OPR_EUSAGE, "--ratio '%s': want a "
 					"fraction in [0, 1)", val);
 		a->ratio = v;
 	} else if (strcmp(name, "--target-flops") == 0) {
-		if ((rc = parse_real(name, val, "a fraction in (0, 1]", &v, err)))
+		if ((rc = cli_parse_real(name, val, "a fraction in (0, 1]", &v, err)))
 			return rc;
 		if (!(v > 0 && v <= 1))
 			return opr_errf(err, OPR_EUSAGE, "--target-flops '%s': want "
 					"a fraction of the MACs in (0, 1]", val);
 		a->target_flops = v;
 	} else if (strcmp(name, "--round-to") == 0) {
-		return parse_count(name, val, 65536, &a->round_to, err);
+		return cli_parse_count(name, val, 65536, &a->round_to, err);
 	} else if (strcmp(name, "--exclude") == 0) {
 		return parse_exclude(val, a, err);
-	} else if (strcmp(name, "--seed") == 0) {
-		return parse_seed(val, a, err);
 	}
 	return OPR_OK;
 }
@@ -326,7 +330,7 @@ static int parse_fc_option(const char *name, const char *val,
 					"together: give one" TRY_HELP);
 		a->sparse_initializers = (int)v;
 	} else if (strcmp(name, "--k") == 0) {
-		if ((rc = parse_real(name, val, "a number > 0", &v, err)))
+		if ((rc = cli_parse_real(name, val, "a number > 0", &v, err)))
 			return rc;
 		if (!(v > 0))
 			return opr_errf(err, OPR_EUSAGE, "--k '%s': want a number "
@@ -335,220 +339,6 @@ static int parse_fc_option(const char *name, const char *val,
 	} else if (opr_fc_variant_parse(val, &a->fc_variant)) {
 		return opr_errf(err, OPR_EUSAGE, "--fc-variant '%s': want band "
 				"or sensitivity", val);
-	}
-	return OPR_OK;
-}
-
-/* A real option value in [lo, hi] (hi_open: below hi) into *out. */
-static int parse_range(const char *name, const char *val, double lo,
-		       double hi, int hi_open, double *out, struct opr_err *err)
-{
-	char want[96];
-	double v = 0;
-	int rc;
-
-	snprintf(want, sizeof(want), "a number in [%g, %g%s", lo, hi,
-		 hi_open ? ")" : "]");
-	if ((rc = parse_real(name, val, want, &v, err)))
-		return rc;
-	if (!(v >= lo && (hi_open ? v < hi : v <= hi)))
-		return opr_errf(err, OPR_EUSAGE, "%s '%s': want %s", name, val,
-				want);
-	*out = v;
-	return OPR_OK;
-}
-
-/* The options of finetune only into a. */
-static int parse_ft_option(const char *name, const char *val,
-			   struct cli_args *a, struct opr_err *err)
-{
-	if (strcmp(name, "--epochs") == 0)
-		return parse_count0(name, val, 1000000, &a->epochs, err);
-	if (strcmp(name, "--lr") == 0)
-		return parse_range(name, val, 1e-12, 100.0, 0, &a->lr, err);
-	if (strcmp(name, "--wd") == 0)
-		return parse_range(name, val, 0.0, 1.0, 0, &a->wd, err);
-	if (strcmp(name, "--val-split") == 0)
-		return parse_range(name, val, 0.0, 1.0, 1, &a->val_split, err);
-	if (strcmp(name, "--temperature") == 0)
-		return parse_range(name, val, 1e-3, 1000.0, 0, &a->temperature,
-				   err);
-	if (strcmp(name, "--alpha") == 0)
-		return parse_range(name, val, 0.0, 1.0, 0, &a->alpha, err);
-	if (strcmp(name, "--bn-recal") == 0)
-		return parse_count(name, val, 1 << 30, &a->bn_recal, err);
-	if (strcmp(name, "--log-every") == 0)
-		return parse_count(name, val, 1 << 30, &a->log_every, err);
-	if (strcmp(name, "--distill") == 0) {
-		a->distill = 1;
-	} else if (strcmp(name, "--no-augment") == 0) {
-		a->no_augment = 1;
-	} else if (strcmp(name, "--teacher") == 0 || strcmp(name, "--log") == 0) {
-		if (!*val)
-			return opr_errf(err, OPR_EUSAGE, "%s needs a file name",
-					name);
-		if (name[2] == 't') {
-			a->teacher = val;
-			a->distill = 1;
-		} else {
-			a->log = val;
-		}
-	} else if (strcmp(name, "--test-data") == 0) {
-		const char *c = strchr(val, ':');
-
-		if (!c || c == val || !c[1])
-			return opr_errf(err, OPR_EUSAGE, "--test-data '%s': want "
-					"KIND:PATH", val);
-		a->test_data = val;
-	}
-	return OPR_OK;
-}
-
-/* What finetune needs: --data, and --epochs (0 only with --bn-recal). */
-static int check_finetune(const struct cli_args *a, struct opr_err *err)
-{
-	if (!a->data)
-		return opr_errf(err, OPR_EUSAGE, "finetune: --data KIND:PATH is "
-				"required" TRY_HELP);
-	if (a->epochs < 0)
-		return opr_errf(err, OPR_EUSAGE, "finetune: --epochs N is "
-				"required" TRY_HELP);
-	if (a->epochs == 0 && a->bn_recal == 0)
-		return opr_errf(err, OPR_EUSAGE, "finetune: --epochs 0 needs "
-				"--bn-recal B (nothing to do otherwise)");
-	return OPR_OK;
-}
-
-/* 1 for the options of the prune pipeline alone (parse_pipe_option). */
-static int is_pipe_option(const char *name)
-{
-	static const char *const names[] = { "--finetune-epochs",
-		"--max-acc-drop", "--prune-every", "--gamma-l1", "--attn-t",
-		"--norm-p" };
-	int i;
-
-	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
-		if (strcmp(name, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* The options of the prune pipeline alone into a. */
-static int parse_pipe_option(const char *name, const char *val,
-			     struct cli_args *a, struct opr_err *err)
-{
-	int n = 0, rc;
-
-	if (strcmp(name, "--finetune-epochs") == 0)
-		return parse_count0(name, val, 1000000, &a->finetune_epochs, err);
-	if (strcmp(name, "--max-acc-drop") == 0)
-		return parse_range(name, val, 0.0, 100.0, 0, &a->max_acc_drop, err);
-	if (strcmp(name, "--gamma-l1") == 0)
-		return parse_range(name, val, 0.0, 10.0, 0, &a->gamma_l1, err);
-	if (strcmp(name, "--attn-t") == 0)
-		return parse_range(name, val, 1e-6, 1e6, 0, &a->attn_t, err);
-	if (strcmp(name, "--norm-p") == 0)
-		return parse_range(name, val, 1.0, 100.0, 0, &a->norm_p, err);
-	rc = parse_count0(name, val, 1 << 30, &n, err);	/* --prune-every */
-	a->prune_every = n;
-	return rc;
-}
-
-/* Index of the first pass of a with a flag of mask, or -1. */
-static int pass_with(const struct cli_args *a, unsigned mask)
-{
-	int i;
-
-	for (i = 0; i < a->n_passes; i++)
-		if (a->passes[i]->flags & mask)
-			return i;
-	return -1;
-}
-
-/* The registered passes that train (OPR_PASS_DATA / _TRAINS) into buf. */
-static const char *training_passes(char *buf, size_t len)
-{
-	const struct opr_pass *t;
-	size_t used = 0;
-	int i, n;
-
-	t = opr_pass_table(&n);
-	snprintf(buf, len, "none registered");
-	for (i = 0; i < n && used + strlen(t[i].name) + 3 < len; i++)
-		if (t[i].flags & (OPR_PASS_DATA | OPR_PASS_TRAINS))
-			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-						 used ? ", " : "", t[i].name);
-	return buf;
-}
-
-/* Options that only set up training, and pass options with their pass. */
-static const char *const train_only[] = { "--epochs", "--lr", "--wd",
-	"--val-split", "--distill", "--teacher", "--temperature", "--alpha",
-	"--bn-recal", "--log", "--log-every", "--no-augment", "--limit" };
-static const struct { const char *opt, *pass; } pass_option[] = {
-	{ "--prune-every", "bn_attn" }, { "--gamma-l1", "bn_attn" },
-	{ "--attn-t", "bn_attn" }, { "--norm-p", "sfp" },
-};
-
-#define SEEN(name) (seen & (1ull << find_option(name, strlen(name))))
-
-/*
- * What the pipeline needs: a pass flagged OPR_PASS_DATA needs --data and
- * --epochs; --finetune-epochs needs --data; --max-acc-drop needs data to
- * evaluate on; training options need something that trains; a pass
- * option needs its pass.
- */
-static int check_pipeline(const struct cli_args *a, unsigned long long seen,
-			  struct opr_err *err)
-{
-	char known[512];
-	int i, k, trains;
-
-	if ((i = pass_with(a, OPR_PASS_DATA)) >= 0 && (!a->data || a->epochs < 1))
-		return opr_errf(err, OPR_EUSAGE, "pass '%s' prunes while "
-				"training: it needs --data KIND:PATH and --epochs "
-				"N" TRY_HELP, a->passes[i]->name);
-	if (a->finetune_epochs >= 0 && !a->data)
-		return opr_errf(err, OPR_EUSAGE, "--finetune-epochs needs --data "
-				"KIND:PATH (the training images)" TRY_HELP);
-	if (a->finetune_epochs == 0 && a->bn_recal == 0)
-		return opr_errf(err, OPR_EUSAGE, "--finetune-epochs 0 needs "
-				"--bn-recal B (nothing to do otherwise)");
-	if (a->max_acc_drop >= 0 && !a->data && !a->test_data)
-		return opr_errf(err, OPR_EUSAGE, "--max-acc-drop needs data to "
-				"evaluate on: --data KIND:PATH or --test-data "
-				"KIND:PATH" TRY_HELP);
-	k = pass_with(a, OPR_PASS_DATA | OPR_PASS_TRAINS);
-	if (SEEN("--epochs") && k < 0)
-		return opr_errf(err, OPR_EUSAGE, "--epochs is the training of "
-				"the passes that prune while training (%s), and "
-				"--passes names none; to fine-tune after pruning "
-				"give --finetune-epochs N",
-				training_passes(known, sizeof(known)));
-	trains = a->finetune_epochs >= 0 || (k >= 0 && a->data);
-	for (i = 0; !trains && i < (int)(sizeof(train_only) /
-				       sizeof(train_only[0])); i++) {
-		if (!SEEN(train_only[i]))
-			continue;
-		if (!a->data)
-			return opr_errf(err, OPR_EUSAGE, "%s does not apply "
-					"without training, which needs --data "
-					"KIND:PATH (the training images)" TRY_HELP,
-					train_only[i]);
-		return opr_errf(err, OPR_EUSAGE, "%s does not apply without "
-				"training: give --finetune-epochs N or a pass "
-				"that trains (%s)", train_only[i],
-				training_passes(known, sizeof(known)));
-	}
-	for (i = 0; i < (int)(sizeof(pass_option) / sizeof(pass_option[0]));
-	     i++) {
-		for (k = 0; k < a->n_passes; k++)
-			if (strcmp(a->passes[k]->name, pass_option[i].pass) == 0)
-				break;
-		if (SEEN(pass_option[i].opt) && k == a->n_passes)
-			return opr_errf(err, OPR_EUSAGE, "%s: no pass in --passes "
-					"reads it (it is %s's)", pass_option[i].opt,
-					pass_option[i].pass);
 	}
 	return OPR_OK;
 }
@@ -595,6 +385,7 @@ static int parse_option(int argc, char **argv, int *i,
 {
 	const char *arg = argv[*i], *eq = strchr(arg, '='), *val = NULL;
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	char known[800];
 	int o = find_option(arg, len), rc = OPR_OK;
 
 	/* --json takes a FILE for bench: the entry after info's */
@@ -604,8 +395,9 @@ static int parse_option(int argc, char **argv, int *i,
 		o++;
 
 	if (o < 0)
-		return opr_errf(err, OPR_EUSAGE, "unknown option '%.*s'; known options: %s",
-				(int)len, arg, KNOWN_OPTIONS);
+		return opr_errf(err, OPR_EUSAGE, "unknown option '%.*s'; known "
+				"options: %s", (int)len, arg,
+				known_options(known, sizeof(known)));
 	if (!options[o].has_value && eq)
 		return opr_errf(err, OPR_EUSAGE, "option %s takes no value" TRY_HELP,
 				options[o].name);
@@ -632,17 +424,17 @@ static int parse_option(int argc, char **argv, int *i,
 	else if (strcmp(options[o].name, "--json") == 0)
 		a->json = 1;
 	else if (strcmp(options[o].name, "--batch") == 0)
-		rc = parse_count("--batch", val, 1 << 20, &a->batch, err);
+		rc = cli_parse_count("--batch", val, 1 << 20, &a->batch, err);
 	else if (strcmp(options[o].name, "--threads") == 0)
-		rc = parse_count("--threads", val, 256, &a->threads, err);
+		rc = cli_parse_count("--threads", val, 256, &a->threads, err);
 	else if (strcmp(options[o].name, "--reps") == 0)
-		rc = parse_count("--reps", val, 1000000, &a->reps, err);
+		rc = cli_parse_count("--reps", val, 1000000, &a->reps, err);
 	else if (strcmp(options[o].name, "--seed") == 0)
 		rc = parse_seed(val, a, err);
 	else if (options[o].cmds == (FT | PR))
-		rc = parse_ft_option(options[o].name, val, a, err);
-	else if (is_pipe_option(options[o].name))
-		rc = parse_pipe_option(options[o].name, val, a, err);
+		rc = cli_parse_train_option(options[o].name, val, a, err);
+	else if (cli_is_pipe_option(options[o].name))
+		rc = cli_parse_pipe_option(options[o].name, val, a, err);
 	else if (is_fc_option(options[o].name))
 		rc = parse_fc_option(options[o].name, val, a, err);
 	else if (options[o].cmds == (1u << CLI_PRUNE))
@@ -713,18 +505,8 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 	memset(a, 0, sizeof(*a));
 	a->ratio = -1;
 	a->batch = 1;
-	a->epochs = -1;
-	a->lr = 0.01;
-	a->wd = 5e-4;
-	a->temperature = 4.0;
-	a->alpha = 0.9;
-	a->log_every = 10;
 	a->reps = 20;
-	a->finetune_epochs = -1;
-	a->max_acc_drop = -1;
-	a->gamma_l1 = 1e-4;
-	a->attn_t = 1.0;
-	a->norm_p = 2.0;
+	cli_train_defaults(a);
 	for (i = 1; i < argc; i++) {
 		if (!opts_done && strcmp(argv[i], "--") == 0) {
 			opts_done = 1;
@@ -738,28 +520,31 @@ int cli_parse(int argc, char **argv, struct cli_args *a, struct opr_err *err)
 					argv[i]);
 		}
 	}
-	if (seen & (1ull << find_option("--help", 6))) {
+	if (cli_option_seen(seen, "--help")) {
 		a->cmd = CLI_HELP;
 		return OPR_OK;
 	}
-	if (seen & (1ull << find_option("--version", 9))) {
+	if (cli_option_seen(seen, "--version")) {
 		a->cmd = CLI_VERSION;
 		return OPR_OK;
 	}
 	if ((rc = parse_positional(pos, n, a, err)))
 		return rc;
-	if (a->cmd == CLI_EVAL && !(seen & (1ull << find_option("--batch", 7))))
+	if (a->cmd == CLI_EVAL && !cli_option_seen(seen, "--batch"))
 		a->batch = 64;	/* eval's default batch */
-	if ((a->cmd == CLI_FINETUNE || a->cmd == CLI_PRUNE) && !SEEN("--batch"))
-		a->batch = 128;	/* the training batch, and eval's in prune */
+	if ((a->cmd == CLI_FINETUNE || a->cmd == CLI_PRUNE) &&
+	    !cli_option_seen(seen, "--batch"))
+		a->batch = cli_train_batch();	/* and eval's in prune */
 	for (i = 0; i < N_OPTIONS; i++)
 		if ((seen & (1ull << i)) && !(options[i].cmds & (1u << a->cmd)))
 			return opr_errf(err, OPR_EUSAGE,
 					"option %s does not apply to '%s'" TRY_HELP,
 					options[i].name, cmd_names[a->cmd]);
 	if (a->cmd == CLI_FINETUNE)
-		return check_finetune(a, err);
-	if (a->cmd == CLI_PRUNE && (rc = check_budget(a, err)) == OPR_OK)
-		rc = check_pipeline(a, seen, err);
-	return a->cmd == CLI_PRUNE ? rc : OPR_OK;
+		return cli_check_finetune(a, err);
+	if (a->cmd != CLI_PRUNE)
+		return OPR_OK;
+	if ((rc = check_budget(a, err)))
+		return rc;
+	return cli_check_pipeline(a, seen, err);
 }

@@ -164,6 +164,13 @@ struct cli_eval_sum {
 };
 
 /*
+ * cmd_eval.c, shared with finetune and prune: one warning line on stderr
+ * when the mean or std of pre fell back to the default (model names the
+ * model whose metadata lacked it).
+ */
+void cli_warn_defaults(const char *model, const struct opr_preprocess *pre);
+
+/*
  * cmd_eval.c, shared with finetune: the model's image input (static C, H,
  * W) into s->c, s->h, s->w; OPR_EUNSUPPORTED / OPR_ESHAPE otherwise.
  */
@@ -185,6 +192,10 @@ int cli_eval_graph(const struct opr_graph *g, const char *model,
  * otherwise OPR_EIO naming it.
  */
 int cli_check_input(const char *path, struct opr_err *err);
+
+/* out.c: --threads, or one per online core, clamped to [1, 256] as
+   opr_rt_new() caps it. */
+int cli_threads(const struct cli_args *a);
 
 /*
  * Checks that an output may be written at path: not the file other (same

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -115,10 +114,13 @@ static int open_data(const struct cli_args *a, const struct eval_model *m,
 			     ds, err);
 }
 
-/* Reads the logits count from the runtime and checks it against ds. */
+/*
+ * Reads the logits count from the runtime and checks it against ds (model
+ * and data name them in messages).
+ */
 static int check_output(struct opr_rt *rt, int batch, struct eval_model *m,
-			const struct cli_args *a, const struct opr_dataset *ds,
-			struct opr_err *err)
+			const char *model, const char *data,
+			const struct opr_dataset *ds, struct opr_err *err)
 {
 	struct opr_rt_info info;
 	size_t numel;
@@ -130,12 +132,12 @@ static int check_output(struct opr_rt *rt, int batch, struct eval_model *m,
 	if (info.dtype != OPR_DT_FLOAT || info.rank < 2 || info.dims[0] != batch ||
 	    numel % (size_t)batch != 0 || numel / (size_t)batch > (1u << 24))
 		return opr_errf(err, OPR_EUNSUPPORTED, "%s: output '%s' is not one "
-				"row of float logits per image", a->in, m->out_name);
+				"row of float logits per image", model, m->out_name);
 	m->classes = (int)(numel / (size_t)batch);
 	if (m->classes < ds->n_classes)
 		return opr_errf(err, OPR_ESHAPE, "%s: output '%s' gives %d classes "
-				"but %s has %d", a->in, m->out_name, m->classes,
-				a->data, ds->n_classes);
+				"but %s has %d", model, m->out_name, m->classes,
+				data, ds->n_classes);
 	return OPR_OK;
 }
 
@@ -216,6 +218,27 @@ out:
 	free(in);
 	free(out);
 	free(idx);
+	return rc;
+}
+
+/*
+ * Plans a runtime for g at r->batch images on r->threads threads, checks
+ * its output against ds (named data) and runs the first n images of ds
+ * through it into *r (m: g's input and output, found by find_io()).
+ */
+static int evaluate(const struct opr_graph *g, const char *model,
+		    const char *data, const struct opr_dataset *ds,
+		    const struct opr_preprocess *pre, long n,
+		    struct eval_model *m, struct eval_res *r,
+		    struct opr_err *err)
+{
+	struct opr_rt *rt = NULL;
+	int rc;
+
+	if ((rc = opr_rt_new(g, r->batch, r->threads, &rt, err)) == OPR_OK &&
+	    (rc = check_output(rt, r->batch, m, model, data, ds, err)) == OPR_OK)
+		rc = run_eval(rt, ds, n, m, pre, r, err);
+	opr_rt_free(rt);
 	return rc;
 }
 
@@ -311,9 +334,7 @@ static void print_text(const struct cli_args *a, const struct eval_model *m,
 	       r->threads, r->threads == 1 ? "" : "s", r->secs);
 }
 
-/* One warning line on stderr when mean or std fell back to the default. */
-static void warn_defaults(const struct cli_args *a,
-			  const struct opr_preprocess *pre)
+void cli_warn_defaults(const char *model, const struct opr_preprocess *pre)
 {
 	int m = pre->mean_src == OPR_PRE_DEFAULT, s = pre->std_src == OPR_PRE_DEFAULT;
 
@@ -321,7 +342,7 @@ static void warn_defaults(const struct cli_args *a,
 		return;
 	fprintf(stderr, "onnx-prune: warning: %s%s%s not given and not in the "
 		"metadata of %s; using%s%s\n", m ? "--mean" : "", m && s ? "/" : "",
-		s ? "--std" : "", a->in, m ? " mean 0" : "", s ? " std 1" : "");
+		s ? "--std" : "", model, m ? " mean 0" : "", s ? " std 1" : "");
 }
 
 /* Checks the paths, before any work. */
@@ -360,41 +381,31 @@ int cli_eval_graph(const struct opr_graph *g, const char *model,
 		   int batch, int threads, long limit, struct cli_eval_sum *s,
 		   struct opr_err *err)
 {
-	struct cli_args a;
 	struct eval_model m;
 	struct eval_res r;
-	struct opr_rt *rt = NULL;
 	long n = limit > 0 && limit < ds->n ? limit : ds->n;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
 	memset(&m, 0, sizeof(m));
 	memset(&r, 0, sizeof(r));
-	a.in = model;
-	a.data = ds->source;
 	r.batch = batch < n ? batch : (int)n;
 	r.threads = threads;
 	if ((rc = find_io(g, &m, err)) ||
-	    (rc = opr_rt_new(g, r.batch, threads, &rt, err)) ||
-	    (rc = check_output(rt, r.batch, &m, &a, ds, err)) ||
-	    (rc = run_eval(rt, ds, n, &m, pre, &r, err)))
-		goto out;
+	    (rc = evaluate(g, model, ds->source, ds, pre, n, &m, &r, err)))
+		return rc;
 	s->n = r.n;
 	s->top1 = r.top1;
 	s->loss = r.n ? r.loss / (double)r.n : NAN;
 	s->c = m.c;
 	s->h = m.h;
 	s->w = m.w;
-out:
-	opr_rt_free(rt);
-	return rc;
+	return OPR_OK;
 }
 
 int cli_cmd_eval(const struct cli_args *a, struct opr_err *err)
 {
 	struct opr_graph *g = NULL;
 	struct opr_dataset *ds = NULL;
-	struct opr_rt *rt = NULL;
 	struct opr_preprocess pre;
 	struct eval_model m;
 	struct eval_res r;
@@ -412,17 +423,11 @@ int cli_cmd_eval(const struct cli_args *a, struct opr_err *err)
 		goto out;
 	if ((rc = open_data(a, &m, &ds, err)))
 		goto out;
-	warn_defaults(a, &pre);
+	cli_warn_defaults(a->in, &pre);
 	n = a->limit > 0 && a->limit < ds->n ? a->limit : ds->n;
 	r.batch = a->batch < n ? a->batch : (int)n;
-	r.threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (r.threads < 1)
-		r.threads = 1;
-	if (r.threads > 256)
-		r.threads = 256;	/* as opr_rt_new() caps it */
-	if ((rc = opr_rt_new(g, r.batch, r.threads, &rt, err)) ||
-	    (rc = check_output(rt, r.batch, &m, a, ds, err)) ||
-	    (rc = run_eval(rt, ds, n, &m, &pre, &r, err)))
+	r.threads = cli_threads(a);
+	if ((rc = evaluate(g, a->in, a->data, ds, &pre, n, &m, &r, err)))
 		goto out;
 	if (!a->json_out || strcmp(a->json_out, "-") != 0)
 		print_text(a, &m, &pre, &r);
@@ -431,7 +436,6 @@ int cli_cmd_eval(const struct cli_args *a, struct opr_err *err)
 	else if (a->json_out)
 		rc = write_json(a, &m, &pre, &r, err);
 out:
-	opr_rt_free(rt);
 	opr_dataset_free(ds);
 	opr_graph_free(g);
 	return rc;

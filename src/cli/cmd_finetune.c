@@ -7,8 +7,9 @@
  * as for eval; given ones are stored in OUT.  --distill distils from IN as
  * it was read (a second copy, untouched by training), --teacher T.onnx from
  * T.  With --test-data, top-1 on that test split is printed before,
- * after every epoch (also in the log) and after.  One line per epoch goes to stdout (the progress bar, on a
- * terminal only, to stderr).  Ctrl-C stops after the current step; the
+ * after every epoch (also in the log) and after (the last epoch's score
+ * when one ran: the same weights).  One line per epoch goes to stdout
+ * (the progress bar, on a terminal only, to stderr).  Ctrl-C stops after the current step; the
  * model trained so far is written and the exit code is 0 (a note on stderr
  * says so); a second Ctrl-C kills the process.  OUT is written through a
  * temporary file renamed into place and may not be IN.
@@ -22,22 +23,28 @@
 #include "train/finetune.h"
 #include "train/interrupt.h"
 
-/* Top-1 of g on the test set, printed as "what: top-1 ...". */
-static int print_top1(const char *what, const struct opr_graph *g,
-		      const struct cli_args *a, const struct opr_dataset *test,
-		      const struct opr_preprocess *pre, int threads,
-		      struct opr_err *err)
+/* Prints the score s on the test set as "what  top-1 ...". */
+static void print_top1(const char *what, const struct cli_args *a,
+		       const struct cli_eval_sum *s)
+{
+	printf("%-7s top-1 %.2f %% (%ld/%ld)  loss %.4f  on %s\n", what,
+	       100.0 * (double)s->top1 / (double)s->n, s->top1, s->n, s->loss,
+	       a->test_data);
+	fflush(stdout);
+}
+
+/* Top-1 of g on the test set at h's batch and threads, printed. */
+static int score(const char *what, const struct opr_graph *g,
+		 const struct cli_ft_hooks *h, struct opr_err *err)
 {
 	struct cli_eval_sum s;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	if ((rc = cli_eval_graph(g, a->in, test, pre, 128, threads, 0, &s, err)))
+	if ((rc = cli_eval_graph(g, h->a->in, h->test, h->pre, h->eval_batch,
+				 h->threads, 0, &s, err)))
 		return rc;
-	printf("%-7s top-1 %.2f %% (%ld/%ld)  loss %.4f  on %s\n", what,
-	       100.0 * (double)s.top1 / (double)s.n, s.top1, s.n, s.loss,
-	       a->test_data);
-	fflush(stdout);
+	print_top1(what, h->a, &s);
 	return OPR_OK;
 }
 
@@ -65,7 +72,7 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 	struct opr_ft_result res;
 	struct opr_ft_opts o;
 	struct cli_eval_sum in;
-	int rc, threads, hooked = 0;
+	int rc, hooked = 0;
 
 	memset(&in, 0, sizeof(in));
 	memset(&hooks, 0, sizeof(hooks));
@@ -79,10 +86,7 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 	if ((a->mean || a->std) &&
 	    (rc = opr_pre_store(g, a->mean, a->std, in.c, err)))
 		goto out;
-	if (pre.mean_src == OPR_PRE_DEFAULT || pre.std_src == OPR_PRE_DEFAULT)
-		fprintf(stderr, "onnx-prune: warning: --mean/--std not given and "
-			"not in the metadata of %s; using the defaults (0, 1)\n",
-			a->in);
+	cli_warn_defaults(a->in, &pre);
 	if ((rc = cli_open_data(a->data, OPR_SPLIT_TRAIN, a->in, in.c, in.h,
 				in.w, &train, err)))
 		goto out;
@@ -94,12 +98,10 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 	    (rc = opr_import_file(a->teacher ? a->teacher : a->in, &teacher,
 				  err)))
 		goto out;
-	threads = cli_threads(a);
-	if (test && (rc = print_top1("before", g, a, test, &pre, threads, err)))
-		goto out;
-
-	cli_ft_opts(a, &pre, threads, teacher, &hooks, &o);
+	cli_ft_opts(a, &pre, cli_threads(a), teacher, &hooks, &o);
 	hooks.test = test;
+	if (test && (rc = score("before", g, &hooks, err)))
+		goto out;
 	if ((rc = opr_interrupt_install(err)))
 		goto out;
 	hooked = 1;
@@ -109,8 +111,10 @@ int cli_cmd_finetune(const struct cli_args *a, struct opr_err *err)
 	print_result(a, &res);
 	if ((rc = opr_export_file(g, a->out, NULL, err)))
 		goto out;
-	if (test && !res.interrupted)
-		rc = print_top1("after", g, a, test, &pre, threads, err);
+	if (cli_ft_last_is_final(&hooks, &res))
+		print_top1("after", a, &hooks.last);
+	else if (test && !res.interrupted)
+		rc = score("after", g, &hooks, err);
 out:
 	if (hooked)
 		opr_interrupt_restore();

@@ -1,6 +1,7 @@
 /*
  * ft_setup.c - what `finetune` and the prune pipeline share about
- * training: the check of the paths, the thread count, struct opr_ft_opts from the command line,
+ * training: the check of the paths, struct opr_ft_opts from the command
+ * line,
  * the epoch line on stdout, the per-epoch record the prune report lists,
  * and the per-epoch test evaluation (a hook of the run that scores the
  * graph on the test split and puts the result in the epoch's log record
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/ft_setup.h"
@@ -29,14 +29,6 @@ int cli_check_ft_paths(const struct cli_args *a, struct opr_err *err)
 	if ((rc = cli_check_output(a->log, "log", a->in, "input model", err)))
 		return rc;
 	return cli_check_output(a->log, "log", a->out, "output model", err);
-}
-
-int cli_threads(const struct cli_args *a)
-{
-	int t = a->threads > 0 ? a->threads :
-		(int)sysconf(_SC_NPROCESSORS_ONLN);
-
-	return t < 1 ? 1 : t > 256 ? 256 : t;
 }
 
 void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
@@ -67,6 +59,7 @@ void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
 	h->a = a;
 	h->pre = pre;
 	h->threads = threads;
+	h->eval_batch = 128;
 	cli_train_progress_init(&h->tp, stderr);
 	o->hook = cli_ft_log_hook;
 	o->hook_ctx = h;
@@ -119,26 +112,34 @@ int cli_ft_test_hook(void *ctx, struct opr_ft_run *run, int when,
 {
 	struct cli_ft_hooks *h = ctx;
 	struct cli_eval_sum s;
+	double acc;
 	int rc;
 
 	if (!h->test || !(when == OPR_FT_EPOCH ||
 			  (when == OPR_FT_START && h->a->bn_recal > 0)))
 		return OPR_OK;
 	memset(&s, 0, sizeof(s));
-	rc = cli_eval_graph(opr_ft_graph(run), h->a->in, h->test, h->pre, 128,
-			    h->threads, 0, &s, err);
+	rc = cli_eval_graph(opr_ft_graph(run), h->a->in, h->test, h->pre,
+			    h->eval_batch, h->threads, 0, &s, err);
 	if (rc)
 		return rc;
-	h->test_acc = s.n ? 100.0 * (double)s.top1 / (double)s.n : NAN;
-	h->test_loss = s.loss;
+	acc = s.n ? 100.0 * (double)s.top1 / (double)s.n : NAN;
+	h->last = s;
 	if (when == OPR_FT_START) {
-		h->recal_acc = h->test_acc;
-		h->recal_loss = h->test_loss;
+		h->recal_acc = acc;
+		h->recal_loss = s.loss;
 		printf("recal   top-1 %.2f %% (%ld/%ld)  loss %.4f  after BN "
-		       "recalibration\n", h->test_acc, s.top1, s.n, s.loss);
+		       "recalibration\n", acc, s.top1, s.n, s.loss);
 		fflush(stdout);
 		return OPR_OK;
 	}
-	opr_ft_set_test(run, h->test_loss, h->test_acc);
+	opr_ft_set_test(run, s.loss, acc);
 	return OPR_OK;
+}
+
+int cli_ft_last_is_final(const struct cli_ft_hooks *h,
+			 const struct opr_ft_result *r)
+{
+	return h->test && h->last.n > 0 && r->epochs_done >= 1 &&
+	       !r->interrupted;
 }

@@ -5,6 +5,7 @@
 #ifndef OPR_CLI_FT_SETUP_H
 #define OPR_CLI_FT_SETUP_H
 
+#include "cli/cli.h"
 #include "cli/train_progress.h"
 #include "data/preprocess_meta.h"
 #include "train/finetune.h"
@@ -20,7 +21,9 @@ struct cli_ft_hooks {
 	struct cli_train_progress tp;	/* the terminal bar */
 	const struct opr_dataset *test;	/* evaluated after every epoch when
 					   not NULL (the caller sets it) */
-	double test_loss, test_acc;	/* the last evaluation (top-1 %) */
+	int eval_batch;			/* images per forward pass of those
+					   evaluations (default 128) */
+	struct cli_eval_sum last;	/* the last evaluation (n == 0: none) */
 	double recal_loss, recal_acc;	/* the test split after BN
 					   recalibration (NAN: not measured) */
 	int n_epochs;			/* entries of epochs */
@@ -37,9 +40,6 @@ struct cli_ft_hooks {
  * writable and neither model.  OPR_OK or OPR_EIO naming the path.
  */
 int cli_check_ft_paths(const struct cli_args *a, struct opr_err *err);
-
-/* --threads, or one per online core, clamped to [1, 256]. */
-int cli_threads(const struct cli_args *a);
 
 /*
  * Fills o from a's training options (--epochs, --batch, --lr, --wd,
@@ -62,6 +62,14 @@ void cli_ft_hooks_free(struct cli_ft_hooks *h);
  * epoch's numbers appended to h->epochs.
  */
 void cli_ft_log_hook(void *ctx, const struct opr_trainlog_stat *st);
+
+/*
+ * 1 when h->last scores the model as run r left it: test data, at least
+ * one epoch, not interrupted (the last epoch's evaluation saw the final
+ * weights), so that it need not be evaluated again.
+ */
+int cli_ft_last_is_final(const struct cli_ft_hooks *h,
+			 const struct opr_ft_result *r);
 
 /*
  * opr_ft_hook: after every epoch, top-1 and loss of the graph on h->test

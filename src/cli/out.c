@@ -1,7 +1,7 @@
 /*
  * out.c - helpers the commands share: checks of input and output paths
- * before any work is done, writing a file through a temporary one, and
- * JSON / shape formatting.
+ * before any work is done, the thread count, writing a file through a
+ * temporary one, and JSON / shape formatting.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +10,14 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+
+int cli_threads(const struct cli_args *a)
+{
+	int t = a->threads > 0 ? a->threads :
+		(int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	return t < 1 ? 1 : t > 256 ? 256 : t;
+}
 
 int cli_check_input(const char *path, struct opr_err *err)
 {

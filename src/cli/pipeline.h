@@ -97,7 +97,8 @@ int cli_pipe_open(struct cli_pipe *p, const struct opr_graph *g,
 
 /*
  * Scores g on p->test into *s and prints "what  top-1 ..." on stdout; a
- * no-op without test data.
+ * no-op without test data.  For p->final after fine-tuning whose last
+ * epoch scored the same weights (cli_ft_last_is_final()), that score.
  */
 int cli_pipe_score(struct cli_pipe *p, const struct opr_graph *g,
 		   const char *what, struct cli_score *s, struct opr_err *err);

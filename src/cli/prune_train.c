@@ -117,11 +117,7 @@ int cli_pipe_open(struct cli_pipe *p, const struct opr_graph *g,
 	if ((rc = cli_eval_input(g, &in, err)) ||
 	    (rc = opr_pre_resolve(g, a->mean, a->std, in.c, &p->pre, err)))
 		return rc;
-	if (p->pre.mean_src == OPR_PRE_DEFAULT ||
-	    p->pre.std_src == OPR_PRE_DEFAULT)
-		fprintf(stderr, "onnx-prune: warning: --mean/--std not given and "
-			"not in the metadata of %s; using the defaults (0, 1)\n",
-			a->in);
+	cli_warn_defaults(a->in, &p->pre);
 	if ((rc = cli_open_data(p->test_spec, OPR_SPLIT_TEST, a->in, in.c,
 				in.h, in.w, &p->test, err)))
 		return rc;
@@ -139,8 +135,12 @@ int cli_pipe_score(struct cli_pipe *p, const struct opr_graph *g,
 	if (!p->test)
 		return OPR_OK;
 	memset(&e, 0, sizeof(e));
-	if ((rc = cli_eval_graph(g, p->a->in, p->test, &p->pre, p->a->batch,
-				 p->threads, 0, &e, err)))
+	/* after fine-tuning, its last epoch scored these very weights */
+	if (s == &p->final && p->finetuned &&
+	    cli_ft_last_is_final(&p->ft_hooks, &p->ft))
+		e = p->ft_hooks.last;
+	else if ((rc = cli_eval_graph(g, p->a->in, p->test, &p->pre,
+				      p->a->batch, p->threads, 0, &e, err)))
 		return rc;
 	s->n = e.n;
 	s->top1 = e.top1;
@@ -245,6 +245,7 @@ int cli_pipe_finetune(struct cli_pipe *p, struct opr_graph *g,
 	o.masks = p->masks;
 	o.n_masks = p->n_masks;
 	p->ft_hooks.test = p->test;
+	p->ft_hooks.eval_batch = a->batch;	/* as cli_pipe_score() */
 	if ((rc = opr_finetune(g, p->train, &o, &p->ft, err)))
 		return rc;
 	p->finetuned = 1;
