@@ -222,6 +222,8 @@ static void write_finetune(FILE *f, const struct cli_pipe *p)
 		"\"bn_recal_batches\": %d, \"accuracy_recal\": ", r->n_train,
 		r->n_val, r->recal_batches);
 	real_or_null(f, p->ft_hooks.recal_acc);
+	fprintf(f, ", \"loss_recal\": ");
+	real_or_null(f, p->ft_hooks.recal_loss);
 	fprintf(f, ", \"fixed_masks\": %d, \"distill\": %s, \"teacher\": ",
 		p->n_masks, a->distill ? "true" : "false");
 	if (a->distill)
