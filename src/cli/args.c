@@ -70,6 +70,7 @@ static const struct {
 	{ "--gamma-l1", 1, PR },
 	{ "--attn-t", 1, PR },
 	{ "--norm-p", 1, PR },
+	{ "--freeze-at", 1, PR },
 	{ "--help", 0, ~0u },
 	{ "--version", 0, ~0u },
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "passes/soft_prune.h"
 #include "train/finetune.h"
 
 void cli_train_defaults(struct cli_args *a)
@@ -27,6 +28,7 @@ void cli_train_defaults(struct cli_args *a)
 	a->gamma_l1 = 1e-4;	/* the passes' defaults (passes.h) */
 	a->attn_t = 1.0;
 	a->norm_p = 2.0;
+	a->freeze_at = OPR_SP_FREEZE_AT;
 }
 
 int cli_train_batch(void)
@@ -130,7 +132,7 @@ int cli_is_pipe_option(const char *name)
 {
 	static const char *const names[] = { "--finetune-epochs",
 		"--max-acc-drop", "--prune-every", "--gamma-l1", "--attn-t",
-		"--norm-p" };
+		"--norm-p", "--freeze-at" };
 	int i;
 
 	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
@@ -154,6 +156,8 @@ int cli_parse_pipe_option(const char *name, const char *val,
 		return parse_range(name, val, 1e-6, 1e6, 0, &a->attn_t, err);
 	if (strcmp(name, "--norm-p") == 0)
 		return parse_range(name, val, 1.0, 100.0, 0, &a->norm_p, err);
+	if (strcmp(name, "--freeze-at") == 0)
+		return parse_range(name, val, 0.0, 1.0, 0, &a->freeze_at, err);
 	rc = parse_count0(name, val, 1 << 30, &n, err);	/* --prune-every */
 	a->prune_every = n;
 	return rc;
@@ -190,9 +194,10 @@ static const char *training_passes(char *buf, size_t len)
 static const char *const train_only[] = { "--epochs", "--lr", "--wd",
 	"--val-split", "--distill", "--teacher", "--temperature", "--alpha",
 	"--bn-recal", "--log", "--log-every", "--no-augment", "--limit" };
-static const struct { const char *opt, *pass; } pass_option[] = {
-	{ "--prune-every", "bn_attn" }, { "--gamma-l1", "bn_attn" },
-	{ "--attn-t", "bn_attn" }, { "--norm-p", "sfp" },
+static const struct { const char *opt, *pass, *pass2; } pass_option[] = {
+	{ "--prune-every", "bn_attn", NULL }, { "--gamma-l1", "bn_attn", NULL },
+	{ "--attn-t", "bn_attn", NULL }, { "--norm-p", "sfp", NULL },
+	{ "--freeze-at", "bn_attn", "sfp" },
 };
 
 #define SEEN(name) cli_option_seen(seen, name)
@@ -248,12 +253,17 @@ int cli_check_pipeline(const struct cli_args *a, unsigned long long seen,
 	for (i = 0; i < (int)(sizeof(pass_option) / sizeof(pass_option[0]));
 	     i++) {
 		for (k = 0; k < a->n_passes; k++)
-			if (strcmp(a->passes[k]->name, pass_option[i].pass) == 0)
+			if (strcmp(a->passes[k]->name, pass_option[i].pass) == 0 ||
+			    (pass_option[i].pass2 && strcmp(a->passes[k]->name,
+						pass_option[i].pass2) == 0))
 				break;
 		if (SEEN(pass_option[i].opt) && k == a->n_passes)
 			return opr_errf(err, OPR_EUSAGE, "%s: no pass in --passes "
-					"reads it (it is %s's)", pass_option[i].opt,
-					pass_option[i].pass);
+					"reads it (it is %s's%s%s)",
+					pass_option[i].opt, pass_option[i].pass,
+					pass_option[i].pass2 ? " and " : "",
+					pass_option[i].pass2 ?
+					pass_option[i].pass2 : "");
 	}
 	return OPR_OK;
 }

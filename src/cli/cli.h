@@ -83,6 +83,7 @@ struct cli_args {
 	double gamma_l1;		/* --gamma-l1 X (bn_attn; default 1e-4) */
 	double attn_t;			/* --attn-t T (bn_attn; default 1) */
 	double norm_p;			/* --norm-p P (sfp; default 2) */
+	double freeze_at;		/* --freeze-at F (bn_attn, sfp) */
 };
 
 /*

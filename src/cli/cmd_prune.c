@@ -199,6 +199,7 @@ static int run_passes(struct opr_graph *g, struct cli_pipe *pp,
 	po.gamma_l1 = a->gamma_l1;
 	po.attn_t = a->attn_t;
 	po.norm_p = a->norm_p;
+	po.freeze_at = a->freeze_at;
 	if ((rc = split_exclude(a, &buf, &names, &po.n_exclude, err)))
 		goto out;
 	po.exclude = names;

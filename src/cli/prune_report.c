@@ -24,7 +24,7 @@
  *        "macs_kept", "seconds", "groups_pruned", "groups": [{"id", "node",
  *        "role", "status", "channels", "kept", "kept_indices"}],
  *        "selections": [{"step", "epoch", "removed", "changed", "regrown",
- *        "macs"}], "values": {...}}]}
+ *        "held", "macs"}], "values": {...}}]}
  *
  * params count every stored weight, nonzero_params the non-zero ones.
  * Budget fields a pass did not use, numbers not measured (no data, no
@@ -145,9 +145,11 @@ static void write_pass(FILE *f, const struct opr_report_pass *p)
 	fprintf(f, "],\n   \"selections\": [");
 	for (i = 0; i < p->n_sel; i++)
 		fprintf(f, "%s\n    {\"step\": %ld, \"epoch\": %d, \"removed\": "
-			"%d, \"changed\": %d, \"regrown\": %d, \"macs\": %lld}",
+			"%d, \"changed\": %d, \"regrown\": %d, \"held\": %s, "
+			"\"macs\": %lld}",
 			i ? "," : "", p->sel[i].step, p->sel[i].epoch,
 			p->sel[i].removed, p->sel[i].changed, p->sel[i].regrown,
+			p->sel[i].held ? "true" : "false",
 			(long long)p->sel[i].macs);
 	fprintf(f, "],\n   \"values\": {");
 	for (i = 0; i < p->n_kv; i++) {

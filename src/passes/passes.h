@@ -69,6 +69,11 @@ struct opr_pass_opts {
 				   the default 1) */
 	double norm_p;		/* sfp: the Lp norm's p (<= 0: the default
 				   2) */
+	double freeze_at;	/* bn_attn, sfp: fraction of the training
+				   steps after which the last selection
+				   is held with hard masks (soft_prune.h);
+				   >= 1: select to the end; < 0: the
+				   default */
 };
 
 /* Flags of a pass. */

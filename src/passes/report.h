@@ -61,6 +61,8 @@ struct opr_report_sel {
 	int regrown;		/* channels the previous selection zeroed
 				   that this one keeps (they grew back) */
 	int64_t macs;		/* MACs the graph would have without them */
+	int held;		/* 1: the last selection, held with hard
+				   masks to the end of training */
 };
 
 /* One pass run. */

@@ -3,6 +3,8 @@
  * soft_prune.h): the training run's hook that re-selects and soft-masks,
  * the final removal through the surgery, and the report entry.
  */
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,11 @@ struct sp {
 	struct opr_sp_masks *mk;
 	int rep;			/* index of the report entry, -1: none */
 	int n_sel;			/* selections made */
+	double freeze_at;		/* o->freeze_at or the default */
+	long freeze_step;		/* the first selection at or after
+					   this step is held (hard masks) */
+	int frozen;			/* it has been made */
+	long frozen_step;		/* at this step */
 	long changed, regrown;		/* their sums over the selections */
 	struct opr_model_stats before;
 	struct timespec t0;
@@ -41,8 +48,12 @@ static struct opr_report_pass *entry(const struct sp *s)
 	return s->rep >= 0 ? &s->o->report->passes[s->rep] : NULL;
 }
 
-/* Scores, selects and soft-masks from run's current weights; records it. */
-static int reselect(struct sp *s, struct opr_ft_run *run, struct opr_err *err)
+/*
+ * Scores, selects and masks from run's current weights; records it.  The
+ * masks are soft, or hard with BN scale and shift when final.
+ */
+static int reselect(struct sp *s, struct opr_ft_run *run, int final,
+		    struct opr_err *err)
 {
 	struct opr_report_sel rs;
 	int c, rc;
@@ -50,7 +61,7 @@ static int reselect(struct sp *s, struct opr_ft_run *run, struct opr_err *err)
 	if ((rc = s->m->score(s->m->ctx, s->g, s->d, s->score, err)) ||
 	    (rc = opr_prune_select(s->g, s->d, s->o, s->skip, s->score,
 				   s->remove, &s->res, err)) ||
-	    (rc = opr_sp_masks_apply(s->mk, run, s->remove, 0, err)))
+	    (rc = opr_sp_masks_apply(s->mk, run, s->remove, final, err)))
 		return rc;
 	memset(&rs, 0, sizeof(rs));
 	rs.step = opr_ft_steps(run);
@@ -61,14 +72,16 @@ static int reselect(struct sp *s, struct opr_ft_run *run, struct opr_err *err)
 		rs.changed += !s->prev[c] != !s->remove[c];
 		rs.regrown += s->prev[c] && !s->remove[c];
 	}
+	rs.held = final;
 	memcpy(s->prev, s->remove, (size_t)s->d->n_classes);
 	s->n_sel++;
 	s->changed += rs.changed;
 	s->regrown += rs.regrown;
 	if (s->o->verbose)
 		fprintf(stderr, "onnx-prune: %s: step %ld: %d channels selected, "
-			"%d changed, %d grown back\n", s->m->name, rs.step,
-			rs.removed, rs.changed, rs.regrown);
+			"%d changed, %d grown back%s\n", s->m->name, rs.step,
+			rs.removed, rs.changed, rs.regrown,
+			final ? ", held to the end" : "");
 	return entry(s) ? opr_report_add_sel(entry(s), &rs, err) : OPR_OK;
 }
 
@@ -82,15 +95,22 @@ static int hook(void *ctx, struct opr_ft_run *run, int when,
 	int rc = OPR_OK;
 
 	if (when == OPR_FT_START)
+		s->freeze_step = s->freeze_at >= 1 ? LONG_MAX : (long)ceil(
+			s->freeze_at * (double)user->epochs *
+			(double)opr_ft_steps_per_epoch(run));
+	if (when == OPR_FT_START)
 		rc = s->m->gamma_l1 > 0 ?
 		     opr_sp_gamma_l1(run, s->g, s->d, s->skip, s->m->gamma_l1,
 				     err) : OPR_OK;
-	if (rc == OPR_OK &&
+	if (rc == OPR_OK && !s->frozen &&
 	    (when == OPR_FT_START ||
 	     (when == OPR_FT_STEP && s->m->every > 0 && step % s->m->every == 0) ||
-	     (when == OPR_FT_EPOCH && s->m->every <= 0)))
-		rc = reselect(s, run, err);
-	if (rc == OPR_OK && when == OPR_FT_END)	/* the removed are exactly 0 */
+	     (when == OPR_FT_EPOCH && s->m->every <= 0))) {
+		s->frozen = step >= s->freeze_step;
+		s->frozen_step = step;
+		rc = reselect(s, run, s->frozen, err);
+	}
+	if (rc == OPR_OK && when == OPR_FT_END && !s->frozen)
 		rc = opr_sp_masks_apply(s->mk, run, s->remove, 1, err);
 	if (rc != OPR_OK || !user->hook_fn)
 		return rc;
@@ -131,6 +151,10 @@ static int setup(struct sp *s, struct opr_err *err)
 	s->prev = calloc((size_t)s->d->n_classes + 1, 1);
 	if (!s->score || !s->remove || !s->prev)
 		return opr_errf(err, OPR_ENOMEM, "out of memory");
+	s->freeze_at = s->o->freeze_at < 0 ? OPR_SP_FREEZE_AT : s->o->freeze_at;
+	if (!(s->freeze_at >= 0))	/* NaN */
+		return opr_errf(err, OPR_EUSAGE, "%s: --freeze-at must be a "
+				"number in [0, 1]", s->m->name);
 	if ((rc = opr_sp_masks_new(s->g, s->d, s->skip, &s->mk, err)) ||
 	    (rc = opr_prune_report_entry(s->g, s->o, s->m->name, s->d, NULL,
 					 s->skip, &s->res, &p, err)))
@@ -177,7 +201,10 @@ static int report_numbers(struct sp *s, const struct opr_ft_result *fr,
 	    (rc = opr_report_set(p, "steps", (double)fr->steps, err)) ||
 	    (rc = opr_report_set(p, "interrupted", fr->interrupted, err)) ||
 	    (rc = opr_report_set(p, "prune_every", (double)s->m->every, err)) ||
-	    (rc = opr_report_set(p, "gamma_l1", s->m->gamma_l1, err)))
+	    (rc = opr_report_set(p, "gamma_l1", s->m->gamma_l1, err)) ||
+	    (rc = opr_report_set(p, "freeze_at", s->freeze_at, err)) ||
+	    (rc = opr_report_set(p, "frozen_at_step", s->frozen ?
+				 (double)s->frozen_step : -1.0, err)))
 		return rc;
 	return s->m->param_key ?
 	       opr_report_set(p, s->m->param_key, s->m->param, err) : OPR_OK;

@@ -21,11 +21,21 @@
  * Zeroing gamma or beta as well would make the channel a fixed point of
  * training: gamma = 0 stops every gradient to the filter, and beta = 0
  * puts a following ReLU at its kink, whose gradient is 0; such a channel
- * could never come back.  At the end of the run the last selection is
- * zeroed once more, now with BN scale and shift, so that its channels
- * are exactly zero (in training and inference mode), and after the
- * run it is removed for good by the surgery (opr_prune_remove() on a
- * fresh analysis of the trained graph).  The hook of the caller's
+ * could never come back.
+ *
+ * Holding the last selection.  The first selection made at or after
+ * opts->freeze_at of the run's steps (--freeze-at, default
+ * OPR_SP_FREEZE_AT) is the last: it zeroes its channels with hard masks,
+ * BN scale and shift included, so that the rest of the run trains the
+ * pruned network itself, under the same learning-rate schedule, and
+ * learns to do without what the selected channels carried (a zero filter
+ * still outputs relu(beta) until beta is zeroed).  freeze_at 0 selects
+ * once, at the start; 1 (the papers' schedule) selects to the end, and
+ * the last selection is then zeroed with BN scale and shift when the run
+ * ends.  Either way its channels are exactly zero (in training and
+ * inference mode) when the run ends, and after the run they are removed
+ * for good by the surgery (opr_prune_remove() on a fresh analysis of the
+ * trained graph).  The hook of the caller's
  * training options (ft->hook_fn) is called after the loop's own work at
  * every point, at its own cadence (ft->hook_every).
  *
@@ -36,8 +46,10 @@
  * The report entry (report.h) has the budget, the MACs and parameters
  * before and after, the groups with the channels kept, every selection
  * (opr_report_sel: step, channels selected, changed and grown back since
- * the selection before) and the numbers selections, changed, regrown,
- * epochs, steps, prune_every, gamma_l1 and the method's parameter.
+ * the selection before, held) and the numbers selections, changed,
+ * regrown, epochs, steps, prune_every, gamma_l1, freeze_at,
+ * frozen_at_step (-1: none held before the end) and the method's
+ * parameter.
  */
 #ifndef OPR_SOFT_PRUNE_H
 #define OPR_SOFT_PRUNE_H
@@ -50,6 +62,9 @@ struct opr_graph;
 struct opr_deps;
 struct opr_deps_member;
 struct opr_ft_run;
+
+/* The default of --freeze-at: hold the selection after 60 % of the steps. */
+#define OPR_SP_FREEZE_AT 0.6
 
 /* What distinguishes one soft-pruning method from another. */
 struct opr_sp_method {
@@ -100,10 +115,11 @@ void opr_sp_masks_free(struct opr_sp_masks *mk);
 
 /*
  * Zeroes the classes remove selects (one byte per class of the analysis)
- * in run's tensors with soft masks: the parameters and their momentum
- * are zeroed now and train on afterwards.  BN scales and shifts only
- * when final is 1 (see above).  Errors of opr_ft_set_mask() (OPR_EUSAGE for a tensor
- * the run does not train).
+ * in run's tensors: with soft masks (the parameters and their momentum
+ * are zeroed now and train on afterwards) when final is 0; with hard
+ * masks (zeroed now and after every step), BN scales and shifts
+ * included, when final is 1 (see above).  Errors of opr_ft_set_mask()
+ * (OPR_EUSAGE for a tensor the run does not train).
  */
 int opr_sp_masks_apply(struct opr_sp_masks *mk, struct opr_ft_run *run,
 		       const unsigned char *remove, int final,

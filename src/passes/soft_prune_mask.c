@@ -180,7 +180,9 @@ int opr_sp_masks_apply(struct opr_sp_masks *mk, struct opr_ft_run *run,
 	for (i = 0; i < mk->n; i++)
 		if (mk->t[i].used &&
 		    (rc = opr_ft_set_mask(run, mk->g->values[mk->t[i].value].name,
-					  mk->t[i].keep, OPR_SGD_MASK_SOFT, err)))
+					  mk->t[i].keep, final ?
+					  OPR_SGD_MASK_HARD : OPR_SGD_MASK_SOFT,
+					  err)))
 			return rc;
 	return OPR_OK;
 }

@@ -15,6 +15,10 @@
  *                   pruned model computes what the trained masked one
  *                   did, the MACs meet the budget, the report has every
  *                   selection
+ *   freeze          bn_attn with --freeze-at 0.5: the selection at step 8
+ *                   of 12 is the last, held: its filters stay zero at
+ *                   every later step, the report marks it, and the pruned
+ *                   model computes what the trained masked one did
  *   refuse          sfp without data is OPR_EUSAGE, saying what it needs
  *   determinism     the same seed gives the same bytes (both passes)
  */
@@ -223,6 +227,9 @@ static void case_oneshot(const char *path)
 /* What the test's hook saw during a run. */
 struct watch {
 	long every;		/* the pass's cadence (0: per epoch) */
+	long hold_step;		/* the held selection's step, -1: none */
+	unsigned char zheld[SP_N_CONV][16];	/* zero filters at it */
+	int held_regrew;	/* one of them was not zero later */
 	int have_sel;		/* a selection was seen */
 	unsigned char zsel[SP_N_CONV][16];	/* zero filters at it */
 	int regrew;		/* one of them was not zero at a later step */
@@ -246,6 +253,8 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
 	sel = when == OPR_FT_START ||
 	      (when == OPR_FT_STEP && w->every > 0 && step % w->every == 0) ||
 	      (when == OPR_FT_EPOCH && w->every == 0);
+	if (w->hold_step >= 0 && step > w->hold_step)
+		sel = 0;	/* the pass selects no more */
 	for (k = 0; k < SP_N_CONV; k++) {
 		n = sp_zero_rows(g, sp_conv_names[k], z, 16);
 		for (i = 0; i < n; i++) {
@@ -258,6 +267,11 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
 			}
 			if (when == OPR_FT_END)
 				w->zend[k][i] = z[i];
+			if (sel && step == w->hold_step)
+				w->zheld[k][i] = z[i];
+			else if (w->hold_step >= 0 && step > w->hold_step &&
+				 w->zheld[k][i] && !z[i])
+				w->held_regrew = 1;
 		}
 	}
 	w->have_sel |= sel;
@@ -269,12 +283,15 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
 
 /*
  * Runs pass on the tiny model (seed 5) with 192 images, epochs, the
- * budget (ratio or target) and every (bn_attn's prune_every); returns the
- * pruned graph, the report in *rep and what the hook saw in *w.
+ * budget (ratio or target), every (bn_attn's prune_every) and freeze
+ * (--freeze-at; hold_step: the step of the selection it holds, -1 when
+ * none); returns the pruned graph, the report in *rep and what the hook
+ * saw in *w.
  */
 static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
-				  double target, long every,
-				  struct opr_report *rep, struct watch *w)
+				  double target, long every, double freeze,
+				  long hold_step, struct opr_report *rep,
+				  struct watch *w)
 {
 	struct opr_graph *g = sp_tiny_model(5);
 	struct opr_dataset *ds = sp_tiny_data(192, 9);
@@ -287,6 +304,7 @@ static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
 	memset(rep, 0, sizeof(*rep));
 	memset(&o, 0, sizeof(o));
 	w->every = every;
+	w->hold_step = hold_step;
 	sp_ft_opts(&ft, epochs);
 	ft.hook_fn = watch_hook;
 	ft.hook_fn_ctx = w;
@@ -298,6 +316,7 @@ static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
 	o.ft = &ft;
 	o.prune_every = every;
 	o.gamma_l1 = -1;
+	o.freeze_at = freeze;
 	rc = opr_pass_find(pass)->run(g, &o, &err);
 	CHECK(rc == OPR_OK);
 	if (rc)
@@ -426,7 +445,7 @@ static void case_loop_bn_attn(void)
 	struct opr_graph *g;
 
 	/* 2 epochs of 6 steps, a selection every 4: start, 4, 8, 12 */
-	g = run_loop("bn_attn", 2, -1, 0.6, 4, &rep, &w);
+	g = run_loop("bn_attn", 2, -1, 0.6, 4, 1.0, -1, &rep, &w);
 	check_loop("bn_attn", g, &rep, &w, 4, 4);
 	if (rep.n_passes == 1) {
 		const struct opr_report_pass *p = &rep.passes[0];
@@ -448,12 +467,37 @@ static void case_loop_sfp(void)
 	int k;
 
 	/* 3 epochs: start and after each */
-	g = run_loop("sfp", 3, 0.4, 0, 0, &rep, &w);
+	g = run_loop("sfp", 3, 0.4, 0, 0, 1.0, -1, &rep, &w);
 	check_loop("sfp", g, &rep, &w, 4, 6);
 	for (k = 0; k < SP_N_CONV; k++)
 		CHECK(sp_conv_out(g, sp_conv_names[k]) == want[k]);
 	if (rep.n_passes == 1)
 		CHECK(kv(&rep.passes[0], "norm_p") == 2);
+	opr_report_clear(&rep);
+	opr_graph_free(g);
+}
+
+static void case_freeze(void)
+{
+	struct opr_report rep;
+	struct watch w;
+	struct opr_graph *g;
+	const struct opr_report_pass *p;
+	int i;
+
+	/* 12 steps, freeze at 6: selections at 0 and 4, then 8, held */
+	g = run_loop("bn_attn", 2, -1, 0.6, 4, 0.5, 8, &rep, &w);
+	check_loop("bn_attn", g, &rep, &w, 3, 4);
+	if (rep.n_passes == 1) {
+		p = &rep.passes[0];
+		for (i = 0; i < p->n_sel; i++)
+			CHECK(p->sel[i].held == (i == p->n_sel - 1));
+		CHECK(kv(p, "freeze_at") == 0.5 && kv(p, "frozen_at_step") == 8);
+		CHECK(kv(p, "steps") == 12);
+	}
+	printf("freeze: held filters %s after step 8\n",
+	       w.held_regrew ? "GREW BACK" : "stayed zero");
+	CHECK(!w.held_regrew);
 	opr_report_clear(&rep);
 	opr_graph_free(g);
 }
@@ -494,7 +538,8 @@ static void *loop_bytes(const char *pass, size_t *len)
 	void *buf = NULL;
 
 	g = run_loop(pass, 2, pass[0] == 's' ? 0.4 : -1,
-		     pass[0] == 's' ? 0 : 0.6, pass[0] == 's' ? 0 : 3, &rep, &w);
+		     pass[0] == 's' ? 0 : 0.6, pass[0] == 's' ? 0 : 3, -1.0, -1,
+		     &rep, &w);
 	CHECK(opr_export_mem(g, &buf, len, &err) == OPR_OK);
 	free(w.snap);
 	opr_report_clear(&rep);
@@ -532,13 +577,15 @@ int main(int argc, char **argv)
 		case_loop_bn_attn();
 	else if (!strcmp(c, "loop_sfp"))
 		case_loop_sfp();
+	else if (!strcmp(c, "freeze"))
+		case_freeze();
 	else if (!strcmp(c, "refuse"))
 		case_refuse();
 	else if (!strcmp(c, "determinism"))
 		case_determinism();
 	else
 		TDIE("usage: test_softprune scores|oneshot MODEL | loop_bn_attn | "
-		     "loop_sfp | refuse | determinism");
+		     "loop_sfp | freeze | refuse | determinism");
 	printf("%s: %d failure(s)\n", c, t_failures);
 	return t_failures ? 1 : 0;
 }
