@@ -43,6 +43,7 @@ static const struct {
 	{ "--ratio", 1, PR },
 	{ "--target-flops", 1, PR },
 	{ "--round-to", 1, PR },
+	{ "--max-group-ratio", 1, PR },
 	{ "--exclude", 1, PR },
 	{ "--seed", 1, PR | FT },
 	{ "--k", 1, PR },
@@ -262,6 +263,14 @@ static int parse_prune_option(const char *name, const char *val,
 		a->target_flops = v;
 	} else if (strcmp(name, "--round-to") == 0) {
 		return cli_parse_count(name, val, 65536, &a->round_to, err);
+	} else if (strcmp(name, "--max-group-ratio") == 0) {
+		if ((rc = cli_parse_real(name, val, "a fraction in (0, 1]", &v,
+					 err)))
+			return rc;
+		if (!(v > 0 && v <= 1))
+			return opr_errf(err, OPR_EUSAGE, "--max-group-ratio '%s': "
+					"want a fraction in (0, 1]", val);
+		a->max_group_ratio = v;
 	} else if (strcmp(name, "--exclude") == 0) {
 		return parse_exclude(val, a, err);
 	}
@@ -278,6 +287,7 @@ static int check_budget(const struct cli_args *a, struct opr_err *err)
 	const char *given = a->ratio >= 0 ? "--ratio" :
 			    a->target_flops > 0 ? "--target-flops" :
 			    a->round_to ? "--round-to" :
+			    a->max_group_ratio > 0 ? "--max-group-ratio" :
 			    a->exclude ? "--exclude" : NULL;
 	const struct opr_pass *needs = NULL;
 	char known[1024], *p = known;

@@ -190,6 +190,7 @@ static int run_passes(struct opr_graph *g, struct cli_pipe *pp,
 	po.target_flops = a->target_flops;
 	po.base_macs = pp->before.macs;
 	po.round_to = a->round_to;
+	po.max_group_ratio = a->max_group_ratio;
 	po.report = &pp->rep;
 	po.fc_k = a->fc_k;
 	po.fc_variant = a->fc_variant;

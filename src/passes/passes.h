@@ -69,6 +69,10 @@ struct opr_pass_opts {
 				   the default 1) */
 	double norm_p;		/* sfp: the Lp norm's p (<= 0: the default
 				   2) */
+	double max_group_ratio;	/* budget passes: no group loses more
+				   than this fraction of its channels
+				   (0 or >= 1: no cap but the last
+				   channel) */
 	double freeze_at;	/* bn_attn, sfp: fraction of the training
 				   steps after which the last selection
 				   is held with hard masks (soft_prune.h);

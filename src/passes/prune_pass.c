@@ -115,6 +115,7 @@ int opr_prune_select(const struct opr_graph *g, const struct opr_deps *d,
 	so.tol = 0.005;
 	so.round_to = o->round_to;
 	so.skip = skip;
+	so.max_ratio = o->max_group_ratio;
 	if ((rc = opr_select(g, d, score, &so, remove, res, err)))
 		return rc;
 	if (!(rc = opr_prune_check(d, remove, err)))

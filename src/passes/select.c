@@ -21,6 +21,7 @@ struct gorder {
 	int cur;	/* classes removed now */
 	int want;	/* target: classes of the group in the ranking prefix */
 	int closed;	/* target walk: the group takes no more */
+	int max_r;	/* the most it may lose (--max-group-ratio) */
 };
 
 /* The state of one opr_select() call. */
@@ -163,6 +164,8 @@ static int valid_count(const struct gorder *go, int want, int round_to)
 		return 0;
 	if (want > go->n - 1)
 		want = go->n - 1;
+	if (go->max_r > 0 && want > go->max_r)
+		want = go->max_r;
 	for (r = want; r > 0; r--) {
 		if (r % go->nb || r / go->nb > go->bsize - 1)
 			continue;
@@ -241,7 +244,7 @@ static void sel_free(struct sel *s)
  * and each group's removal order.  Returns OPR_OK or OPR_ENOMEM.
  */
 static int build(struct sel *s, const struct opr_graph *g, const double *score,
-		 const unsigned char *skip, struct opr_err *err)
+		 const unsigned char *skip, double max_ratio, struct opr_err *err)
 {
 	const struct opr_deps *d = s->d;
 	size_t nc = (size_t)d->n_classes + 1;
@@ -260,6 +263,10 @@ static int build(struct sel *s, const struct opr_graph *g, const double *score,
 
 		go->n = gr->n_classes;
 		go->cls = s->order + gr->first_class;
+		go->max_r = max_ratio > 0 && max_ratio < 1 ?
+			    (int)floor(max_ratio * go->n) : 0;
+		if (go->max_r == 0 && max_ratio > 0 && max_ratio < 1)
+			continue;	/* the cap allows none */
 		if (gr->frozen || (skip && skip[gi]) || go->n < 2)
 			continue;
 		if (make_buckets(g, d, gi, go, s->buckets + gr->first_class))
@@ -399,7 +406,7 @@ int opr_select(const struct opr_graph *g, const struct opr_deps *d,
 	memset(res, 0, sizeof(*res));
 	res->macs_goal = -1;
 	if (o->target > 1 || (o->target <= 0 && !(o->ratio >= 0 && o->ratio < 1)) ||
-	    o->round_to < 0 || !(o->tol >= 0))
+	    o->round_to < 0 || !(o->tol >= 0) || !(o->max_ratio >= 0))
 		return opr_errf(err, OPR_EUSAGE, "selection options out of range "
 				"(ratio %g, target %g, round_to %d)", o->ratio,
 				o->target, o->round_to);
@@ -409,7 +416,7 @@ int opr_select(const struct opr_graph *g, const struct opr_deps *d,
 	s.round_to = o->round_to;
 	s.remove = remove;
 	if ((rc = opr_macs_new(g, d, &s.m, err)) ||
-	    (rc = build(&s, g, score, o->skip, err)))
+	    (rc = build(&s, g, score, o->skip, o->max_ratio, err)))
 		goto out;
 	base = o->base_macs > 0 ? o->base_macs : opr_macs_base(s.m);
 	res->macs_before = opr_macs_base(s.m);

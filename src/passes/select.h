@@ -5,7 +5,9 @@
  * grouped-conv rule, and the exact MAC count of a selection.
  *
  * Per group.  A group of n channels may lose r of them when r leaves at
- * least one, when (with round_to N and n >= N) n - r is a multiple of N,
+ * least one and is at most floor(max_ratio n) (--max-group-ratio; a
+ * global ranking can otherwise empty a layer of a plain net down to one
+ * channel, field-notes 37), when (with round_to N and n >= N) n - r is a multiple of N,
  * and when every group of a grouped Conv it touches loses the same number
  * (the classes fall in "buckets", one per conv group, each losing r / nb).
  * opr_select_count() turns a wished count into the largest valid one not
@@ -55,6 +57,9 @@ struct opr_select_opts {
 				   least round_to channels); 0 or 1: none */
 	const unsigned char *skip;	/* per group, non-zero: leave it alone
 					   (--exclude); NULL: none */
+	double max_ratio;	/* (0, 1): no group loses more than this
+				   fraction of its channels; 0 or >= 1:
+				   no cap */
 };
 
 /* What a selection came to. */
