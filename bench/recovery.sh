@@ -58,6 +58,12 @@ for m in l1 bn_scale; do
 done
 # fmnist_vgg16: bn_attn to 25 % of the MACs (5 epochs), then fc3sigma
 # (k = 1) and 1 epoch of fine-tuning with its zeros held
+# (--max-group-ratio 0.75: no layer loses more than 3/4 of its channels),
+# and the same budget with one-shot l1 and 6 epochs of fine-tuning
 $B "$S/fmnist_vgg16.onnx" v16_bn_attn_fc.onnx --passes bn_attn,fc3sigma --target-flops 0.25 \
-	--data $F $FN --epochs 5 --finetune-epochs 1 $T --report v16_bn_attn_fc.json > v16_bn_attn_fc.out 2>&1
+	--max-group-ratio 0.75 --data $F $FN --epochs 5 --finetune-epochs 1 $T \
+	--report v16_bn_attn_fc.json > v16_bn_attn_fc.out 2>&1
+$B "$S/fmnist_vgg16.onnx" v16_l1_fc.onnx --passes l1,fc3sigma --target-flops 0.25 \
+	--max-group-ratio 0.75 --data $F $FN --finetune-epochs 6 --bn-recal 20 $T \
+	--report v16_l1_fc.json > v16_l1_fc.out 2>&1
 grep -H "^final\|^after" ./*.out
