@@ -20,6 +20,9 @@
 #define FT (1u << CLI_FINETUNE)
 #define EV (1u << CLI_EVAL)
 #define BE (1u << CLI_BENCH)
+#define ALL ((1u << (CLI_VERSION + 1)) - 1)	/* every command */
+/* Not a command: the option is parsed by cli_parse_pipe_option(). */
+#define PP (1u << 30)
 
 /* The options, the commands each applies to, and whether it takes a value. */
 static const struct {
@@ -64,16 +67,16 @@ static const struct {
 	{ "--log-every", 1, FT | PR },
 	{ "--test-data", 1, FT | PR },
 	{ "--no-augment", 0, FT | PR },
-	/* the pipeline only (parse_pipe_option) */
-	{ "--finetune-epochs", 1, PR },
-	{ "--max-acc-drop", 1, PR },
-	{ "--prune-every", 1, PR },
-	{ "--gamma-l1", 1, PR },
-	{ "--attn-t", 1, PR },
-	{ "--norm-p", 1, PR },
-	{ "--freeze-at", 1, PR },
-	{ "--help", 0, ~0u },
-	{ "--version", 0, ~0u },
+	/* the pipeline only (cli_parse_pipe_option) */
+	{ "--finetune-epochs", 1, PR | PP },
+	{ "--max-acc-drop", 1, PR | PP },
+	{ "--prune-every", 1, PR | PP },
+	{ "--gamma-l1", 1, PR | PP },
+	{ "--attn-t", 1, PR | PP },
+	{ "--norm-p", 1, PR | PP },
+	{ "--freeze-at", 1, PR | PP },
+	{ "--help", 0, ALL },
+	{ "--version", 0, ALL },
 };
 
 #define N_OPTIONS ((int)(sizeof(options) / sizeof(options[0])))
@@ -444,7 +447,7 @@ static int parse_option(int argc, char **argv, int *i,
 		rc = parse_seed(val, a, err);
 	else if (options[o].cmds == (FT | PR))
 		rc = cli_parse_train_option(options[o].name, val, a, err);
-	else if (cli_is_pipe_option(options[o].name))
+	else if (options[o].cmds & PP)
 		rc = cli_parse_pipe_option(options[o].name, val, a, err);
 	else if (is_fc_option(options[o].name))
 		rc = parse_fc_option(options[o].name, val, a, err);

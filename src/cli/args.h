@@ -36,10 +36,10 @@ int cli_train_batch(void);
 int cli_parse_train_option(const char *name, const char *val,
 			   struct cli_args *a, struct opr_err *err);
 
-/* args_train.c: 1 for the options of the prune pipeline alone. */
-int cli_is_pipe_option(const char *name);
-
-/* args_train.c: a pipeline option (cli_is_pipe_option) into a. */
+/*
+ * args_train.c: an option of the prune pipeline alone (marked PP in
+ * args.c's option table) into a.
+ */
 int cli_parse_pipe_option(const char *name, const char *val,
 			  struct cli_args *a, struct opr_err *err);
 

@@ -128,19 +128,6 @@ int cli_check_finetune(const struct cli_args *a, struct opr_err *err)
 	return OPR_OK;
 }
 
-int cli_is_pipe_option(const char *name)
-{
-	static const char *const names[] = { "--finetune-epochs",
-		"--max-acc-drop", "--prune-every", "--gamma-l1", "--attn-t",
-		"--norm-p", "--freeze-at" };
-	int i;
-
-	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
-		if (strcmp(name, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int cli_parse_pipe_option(const char *name, const char *val,
 			  struct cli_args *a, struct opr_err *err)
 {
