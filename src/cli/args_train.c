@@ -246,11 +246,12 @@ int cli_check_pipeline(const struct cli_args *a, unsigned long long seen,
 				break;
 		if (SEEN(pass_option[i].opt) && k == a->n_passes)
 			return opr_errf(err, OPR_EUSAGE, "%s: no pass in --passes "
-					"reads it (it is %s's%s%s)",
+					"reads it (it is %s's%s%s%s)",
 					pass_option[i].opt, pass_option[i].pass,
 					pass_option[i].pass2 ? " and " : "",
 					pass_option[i].pass2 ?
-					pass_option[i].pass2 : "");
+					pass_option[i].pass2 : "",
+					pass_option[i].pass2 ? "'s" : "");
 	}
 	return OPR_OK;
 }

@@ -94,14 +94,14 @@ static int hook(void *ctx, struct opr_ft_run *run, int when,
 	long step = opr_ft_steps(run);
 	int rc = OPR_OK;
 
-	if (when == OPR_FT_START)
+	if (when == OPR_FT_START) {
 		s->freeze_step = s->freeze_at >= 1 ? LONG_MAX : (long)ceil(
 			s->freeze_at * (double)user->epochs *
 			(double)opr_ft_steps_per_epoch(run));
-	if (when == OPR_FT_START)
-		rc = s->m->gamma_l1 > 0 ?
-		     opr_sp_gamma_l1(run, s->g, s->d, s->skip, s->m->gamma_l1,
-				     err) : OPR_OK;
+		if (s->m->gamma_l1 > 0)
+			rc = opr_sp_gamma_l1(run, s->g, s->d, s->skip,
+					     s->m->gamma_l1, err);
+	}
 	if (rc == OPR_OK && !s->frozen &&
 	    (when == OPR_FT_START ||
 	     (when == OPR_FT_STEP && s->m->every > 0 && step % s->m->every == 0) ||
