@@ -75,6 +75,7 @@ static const struct {
 	{ "--attn-t", 1, PR | PP },
 	{ "--norm-p", 1, PR | PP },
 	{ "--freeze-at", 1, PR | PP },
+	{ "--soft-mask", 1, PR | PP },
 	{ "--help", 0, ALL },
 	{ "--version", 0, ALL },
 };

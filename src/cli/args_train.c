@@ -145,6 +145,12 @@ int cli_parse_pipe_option(const char *name, const char *val,
 		return parse_range(name, val, 1.0, 100.0, 0, &a->norm_p, err);
 	if (strcmp(name, "--freeze-at") == 0)
 		return parse_range(name, val, 0.0, 1.0, 0, &a->freeze_at, err);
+	if (strcmp(name, "--soft-mask") == 0) {
+		a->soft_mask = strcmp(val, "weights") == 0 ? OPR_SOFT_WEIGHTS :
+			       strcmp(val, "scale") == 0 ? OPR_SOFT_SCALE : -1;
+		return a->soft_mask >= 0 ? OPR_OK : opr_errf(err, OPR_EUSAGE,
+			"--soft-mask '%s': want 'weights' or 'scale'", val);
+	}
 	rc = parse_count0(name, val, 1 << 30, &n, err);	/* --prune-every */
 	a->prune_every = n;
 	return rc;
@@ -184,7 +190,7 @@ static const char *const train_only[] = { "--epochs", "--lr", "--wd",
 static const struct { const char *opt, *pass, *pass2; } pass_option[] = {
 	{ "--prune-every", "bn_attn", NULL }, { "--gamma-l1", "bn_attn", NULL },
 	{ "--attn-t", "bn_attn", NULL }, { "--norm-p", "sfp", NULL },
-	{ "--freeze-at", "bn_attn", "sfp" },
+	{ "--freeze-at", "bn_attn", "sfp" }, { "--soft-mask", "bn_attn", "sfp" },
 };
 
 #define SEEN(name) cli_option_seen(seen, name)

@@ -85,6 +85,8 @@ struct cli_args {
 	double attn_t;			/* --attn-t T (bn_attn; default 1) */
 	double norm_p;			/* --norm-p P (sfp; default 2) */
 	double freeze_at;		/* --freeze-at F (bn_attn, sfp) */
+	int soft_mask;			/* --soft-mask weights|scale (bn_attn,
+					   sfp; OPR_SOFT_*) */
 };
 
 /*

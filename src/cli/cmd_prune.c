@@ -201,6 +201,7 @@ static int run_passes(struct opr_graph *g, struct cli_pipe *pp,
 	po.attn_t = a->attn_t;
 	po.norm_p = a->norm_p;
 	po.freeze_at = a->freeze_at;
+	po.soft_mask = a->soft_mask;
 	if ((rc = split_exclude(a, &buf, &names, &po.n_exclude, err)))
 		goto out;
 	po.exclude = names;

@@ -118,7 +118,7 @@ int opr_pass_bn_attn(struct opr_graph *g, const struct opr_pass_opts *o,
 		     struct opr_err *err)
 {
 	struct opr_sp_method m = { "bn_attn", attn_score, NULL, 0, 0,
-				   "attn_t", 0 };
+				   "attn_t", 0, OPR_SOFT_SCALE };
 	double t = o->attn_t > 0 ? o->attn_t : 1.0;
 
 	if (!isfinite(o->attn_t) || !isfinite(o->gamma_l1))
@@ -133,6 +133,8 @@ int opr_pass_bn_attn(struct opr_graph *g, const struct opr_pass_opts *o,
 	if (!o->train || !o->ft || o->ft->epochs < 1)
 		return opr_prune_by_score(g, o, "bn_attn", attn_score, &t, err);
 	m.every = o->prune_every;
+	if (o->soft_mask != OPR_SOFT_DEFAULT)
+		m.soft = o->soft_mask;
 	m.gamma_l1 = o->gamma_l1 < 0 ? 1e-4 : o->gamma_l1;
 	return opr_soft_prune(g, o, &m, err);
 }

@@ -78,7 +78,13 @@ struct opr_pass_opts {
 				   is held with hard masks (soft_prune.h);
 				   >= 1: select to the end; < 0: the
 				   default */
+	int soft_mask;		/* bn_attn, sfp: what a selection made
+				   while training zeroes (OPR_SOFT_*) */
 };
+
+/* What a soft selection zeroes (soft_prune.h): the pass's default, the
+   channel's filters (sfp's), or its BatchNormalization scale (bn_attn's). */
+enum { OPR_SOFT_DEFAULT, OPR_SOFT_WEIGHTS, OPR_SOFT_SCALE };
 
 /* Flags of a pass. */
 enum {

@@ -52,7 +52,8 @@ static int sfp_score(void *ctx, const struct opr_graph *g,
 int opr_pass_sfp(struct opr_graph *g, const struct opr_pass_opts *o,
 		 struct opr_err *err)
 {
-	struct opr_sp_method m = { "sfp", sfp_score, NULL, 0, 0, "norm_p", 0 };
+	struct opr_sp_method m = { "sfp", sfp_score, NULL, 0, 0, "norm_p", 0,
+				   OPR_SOFT_WEIGHTS };
 	double p = o->norm_p > 0 ? o->norm_p : 2.0;
 
 	if (!o->train || !o->ft || o->ft->epochs < 1)
@@ -64,5 +65,7 @@ int opr_pass_sfp(struct opr_graph *g, const struct opr_pass_opts *o,
 				"finite number");
 	m.ctx = &p;
 	m.param = p;
+	if (o->soft_mask != OPR_SOFT_DEFAULT)
+		m.soft = o->soft_mask;
 	return opr_soft_prune(g, o, &m, err);
 }

@@ -155,7 +155,8 @@ static int setup(struct sp *s, struct opr_err *err)
 	if (!(s->freeze_at >= 0))	/* NaN */
 		return opr_errf(err, OPR_EUSAGE, "%s: --freeze-at must be a "
 				"number in [0, 1]", s->m->name);
-	if ((rc = opr_sp_masks_new(s->g, s->d, s->skip, &s->mk, err)) ||
+	if ((rc = opr_sp_masks_new(s->g, s->d, s->skip, s->m->soft,
+				     &s->mk, err)) ||
 	    (rc = opr_prune_report_entry(s->g, s->o, s->m->name, s->d, NULL,
 					 s->skip, &s->res, &p, err)))
 		return rc;
@@ -203,6 +204,8 @@ static int report_numbers(struct sp *s, const struct opr_ft_result *fr,
 	    (rc = opr_report_set(p, "prune_every", (double)s->m->every, err)) ||
 	    (rc = opr_report_set(p, "gamma_l1", s->m->gamma_l1, err)) ||
 	    (rc = opr_report_set(p, "freeze_at", s->freeze_at, err)) ||
+	    (rc = opr_report_set(p, "soft_mask_scale",
+				 s->m->soft == OPR_SOFT_SCALE, err)) ||
 	    (rc = opr_report_set(p, "frozen_at_step", s->frozen ?
 				 (double)s->frozen_step : -1.0, err)))
 		return rc;

@@ -10,18 +10,29 @@
  * scores every class from the current weights, selects the classes to go
  * under the pass's budget exactly as the criteria passes do
  * (opr_prune_select(): --ratio, --target-flops, --round-to, --exclude)
- * and zeroes them with soft masks (OPR_SGD_MASK_SOFT): the producers'
- * weight rows and biases that opr_prune_mask() would zero, in place, as
- * the training run's masks, so that the zeroed filters keep training and
- * may come back at the next selection.  BatchNormalization's scale and
- * shift are left alone then, as in the SFP paper's code: with a zero
- * filter the batch-normalised input of the channel is 0 in training mode,
- * so the channel carries its shift beta, and the gradient reaching the
- * filter is gamma / sqrt(eps) times the centred gradient of that output.
- * Zeroing gamma or beta as well would make the channel a fixed point of
- * training: gamma = 0 stops every gradient to the filter, and beta = 0
- * puts a following ReLU at its kink, whose gradient is 0; such a channel
- * could never come back.
+ * and zeroes them with soft masks (OPR_SGD_MASK_SOFT), in place, as the
+ * training run's masks, so that what was zeroed keeps training and may
+ * come back at the next selection.  What a soft selection zeroes is the
+ * method's (m->soft, --soft-mask):
+ *   OPR_SOFT_WEIGHTS (sfp's, as in the SFP paper's code): the producers'
+ *     weight rows and biases that opr_prune_mask() would zero; BN is left
+ *     alone.  Under training-mode BN such a channel is not off for long:
+ *     its normalised input is 0, it carries its shift beta, and the
+ *     gradient reaching the zero filter is gamma / sqrt(eps) (about 300
+ *     gamma) times the centred gradient of the output, so one step later
+ *     the filter is non-zero and BN scales the channel back to full
+ *     strength, in a new direction.  The network trains with every
+ *     channel on, and the held selection takes away channels it uses.
+ *   OPR_SOFT_SCALE (bn_attn's): the BatchNormalization scale gamma of the
+ *     channel (a class without one falls back to its filters).  The
+ *     channel then carries its shift beta alone, its filter is kept, and
+ *     gamma gets the ordinary gradient sum(dy * x_hat): it grows back at
+ *     the pace of the learning rate, only as far as the loss asks for it,
+ *     and bn_attn's score (|gamma| times attention) sees that.  The
+ *     network trains close to the pruned one from the first selection.
+ * Zeroing gamma and beta together before the end would make the channel
+ * a fixed point of training: its output is 0, a following ReLU sits at
+ * its kink, whose gradient is 0, and nothing trains gamma or beta again.
  *
  * Holding the last selection.  The first selection made at or after
  * opts->freeze_at of the run's steps (--freeze-at, default
@@ -79,6 +90,8 @@ struct opr_sp_method {
 	const char *param_key;		/* the method's parameter, for the
 					   report ("attn_t"), or NULL */
 	double param;			/* its value */
+	int soft;			/* what a soft selection zeroes:
+					   OPR_SOFT_WEIGHTS or OPR_SOFT_SCALE */
 };
 
 /*
@@ -107,8 +120,8 @@ struct opr_sp_masks;
  * OPR_ENOMEM.  g and d must outlive *out.
  */
 int opr_sp_masks_new(const struct opr_graph *g, const struct opr_deps *d,
-		     const unsigned char *skip, struct opr_sp_masks **out,
-		     struct opr_err *err);
+		     const unsigned char *skip, int soft,
+		     struct opr_sp_masks **out, struct opr_err *err);
 
 /* Frees mk.  NULL is a no-op. */
 void opr_sp_masks_free(struct opr_sp_masks *mk);

@@ -25,6 +25,7 @@ struct sp_tensor {
 struct opr_sp_masks {
 	const struct opr_graph *g;
 	const struct opr_deps *d;
+	int soft;		/* OPR_SOFT_WEIGHTS or OPR_SOFT_SCALE */
 	int n;			/* tensors */
 	struct sp_tensor *t;
 	int *of_value;		/* per value: its entry in t, or -1 */
@@ -56,18 +57,31 @@ static int bn_param(const struct opr_graph *g, const struct opr_mask_plane *pl)
 	return g->nodes[pl->node].op == OPR_OP_BATCHNORM;
 }
 
-/*
- * The trained planes of member m into pl, BN scales and shifts only when
- * final; their count.
- */
+/* What a selection zeroes of a class. */
+enum zero { ZERO_WEIGHTS, ZERO_SCALE, ZERO_ALL };
+
+/* 1 when plane pl is zeroed under what. */
+static int zeroed(const struct opr_graph *g, const struct opr_mask_plane *pl,
+		  enum zero what)
+{
+	if (!trained(g, pl))
+		return 0;
+	if (what == ZERO_ALL)
+		return 1;
+	if (what == ZERO_SCALE)
+		return bn_param(g, pl) && pl->port == 1;
+	return !bn_param(g, pl);
+}
+
+/* The planes of member m that what zeroes into pl; their count. */
 static int member_planes(const struct opr_graph *g,
-			 const struct opr_deps_member *m, int final,
+			 const struct opr_deps_member *m, enum zero what,
 			 struct opr_mask_plane *pl)
 {
 	int n = opr_mask_member_planes(g, m, pl), i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if (trained(g, &pl[i]) && (final || !bn_param(g, &pl[i])))
+		if (zeroed(g, &pl[i], what))
 			pl[k++] = pl[i];
 	return k;
 }
@@ -80,8 +94,8 @@ static int add_group(struct opr_sp_masks *mk, int gi)
 	int i, k, n, v;
 
 	for (i = 0; i < gr->n_members; i++) {
-		n = member_planes(mk->g, &mk->d->members[gr->first_member + i], 1,
-				  pl);
+		n = member_planes(mk->g, &mk->d->members[gr->first_member + i],
+				  ZERO_ALL, pl);
 		for (k = 0; k < n; k++) {
 			v = pl[k].value;
 			if (mk->of_value[v] >= 0)
@@ -98,8 +112,8 @@ static int add_group(struct opr_sp_masks *mk, int gi)
 }
 
 int opr_sp_masks_new(const struct opr_graph *g, const struct opr_deps *d,
-		     const unsigned char *skip, struct opr_sp_masks **out,
-		     struct opr_err *err)
+		     const unsigned char *skip, int soft,
+		     struct opr_sp_masks **out, struct opr_err *err)
 {
 	struct opr_sp_masks *mk;
 	int i;
@@ -110,6 +124,7 @@ int opr_sp_masks_new(const struct opr_graph *g, const struct opr_deps *d,
 		return opr_errf(err, OPR_ENOMEM, "out of memory for the masks");
 	mk->g = g;
 	mk->d = d;
+	mk->soft = soft;
 	mk->t = calloc((size_t)g->n_values + 1, sizeof(*mk->t));
 	mk->of_value = malloc(((size_t)g->n_values + 1) * sizeof(int));
 	if (!mk->t || !mk->of_value)
@@ -139,17 +154,37 @@ void opr_sp_masks_free(struct opr_sp_masks *mk)
 	free(mk);
 }
 
+/*
+ * What a selection zeroes of class c: everything when final; else the
+ * filters, or the BN scales when mk->soft asks for them and c has one.
+ */
+static enum zero class_zero(const struct opr_sp_masks *mk, int c, int final)
+{
+	const struct opr_deps_class *cl = &mk->d->classes[c];
+	struct opr_mask_plane pl[OPR_MASK_MAX_PLANES];
+	int i;
+
+	if (final)
+		return ZERO_ALL;
+	for (i = 0; mk->soft == OPR_SOFT_SCALE && i < cl->n; i++)
+		if (member_planes(mk->g, &mk->d->members[cl->first + i],
+				  ZERO_SCALE, pl) > 0)
+			return ZERO_SCALE;
+	return ZERO_WEIGHTS;
+}
+
 /* Clears the keep bytes of the planes of class c. */
 static void clear_class(struct opr_sp_masks *mk, int c, int final)
 {
 	const struct opr_deps_class *cl = &mk->d->classes[c];
 	struct opr_mask_plane pl[OPR_MASK_MAX_PLANES];
+	enum zero what = class_zero(mk, c, final);
 	const struct opr_value *x;
 	struct sp_tensor *t;
 	int i, k, n;
 
 	for (i = 0; i < cl->n; i++) {
-		n = member_planes(mk->g, &mk->d->members[cl->first + i], final,
+		n = member_planes(mk->g, &mk->d->members[cl->first + i], what,
 				  pl);
 		for (k = 0; k < n; k++) {
 			if (mk->of_value[pl[k].value] < 0)

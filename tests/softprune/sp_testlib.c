@@ -224,6 +224,28 @@ int sp_zero_rows(const struct opr_graph *g, const char *node,
 	return (int)i;
 }
 
+int sp_zero_scales(const struct opr_graph *g, const char *node,
+		   unsigned char *zero, int max)
+{
+	const struct opr_value *s = NULL;
+	const float *f;
+	int64_t i;
+	int k;
+
+	for (k = 0; k < g->n_nodes; k++)
+		if (!g->nodes[k].dead && g->nodes[k].op == OPR_OP_BATCHNORM &&
+		    g->nodes[k].name[0] == 'b' &&
+		    strcmp(g->nodes[k].name + 1, node + 1) == 0)
+			s = &g->values[g->nodes[k].in[1]];
+	TREQUIRE(s && s->rank == 1 && s->dtype == OPR_DT_FLOAT &&
+		 s->dims[0] <= max, "no BN scale of at most %d floats for "
+		 "Conv '%s'", max, node);
+	f = s->data;
+	for (i = 0; i < s->dims[0]; i++)
+		zero[i] = f[i] == 0;
+	return (int)i;
+}
+
 /* Output 0 of g on input x (n images). */
 static float *run(const struct opr_graph *g, const float *x, int n,
 		  size_t *len)

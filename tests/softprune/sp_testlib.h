@@ -46,6 +46,14 @@ void sp_ft_opts(struct opr_ft_opts *ft, int epochs);
 int sp_zero_rows(const struct opr_graph *g, const char *node,
 		 unsigned char *zero, int max);
 
+/*
+ * zero[i] = 1 when the BatchNormalization scale of channel i of the Conv
+ * called node (cK, whose BN is bK) is 0; returns the channel count.  Dies
+ * when there is no such BN or it has more than max channels.
+ */
+int sp_zero_scales(const struct opr_graph *g, const char *node,
+		   unsigned char *zero, int max);
+
 /* The weight of the Conv called node in g (float, rank 4); dies when none. */
 const struct opr_value *sp_conv_weight(const struct opr_graph *g,
 				       const char *node);

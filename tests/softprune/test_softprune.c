@@ -227,6 +227,8 @@ static void case_oneshot(const char *path)
 /* What the test's hook saw during a run. */
 struct watch {
 	long every;		/* the pass's cadence (0: per epoch) */
+	int scale;		/* soft selections zero BN scales, not filters */
+	int sel_zero_rows;	/* zero filters seen at soft selections */
 	long hold_step;		/* the held selection's step, -1: none */
 	unsigned char zheld[SP_N_CONV][16];	/* zero filters at it */
 	int held_regrew;	/* one of them was not zero later */
@@ -256,8 +258,16 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
 	if (w->hold_step >= 0 && step > w->hold_step)
 		sel = 0;	/* the pass selects no more */
 	for (k = 0; k < SP_N_CONV; k++) {
-		n = sp_zero_rows(g, sp_conv_names[k], z, 16);
+		unsigned char zr[16];
+
+		n = sp_zero_rows(g, sp_conv_names[k], zr, 16);
+		if (w->scale)
+			n = sp_zero_scales(g, sp_conv_names[k], z, 16);
+		else
+			memcpy(z, zr, sizeof(z));
 		for (i = 0; i < n; i++) {
+			if (sel && step != w->hold_step)
+				w->sel_zero_rows += zr[i];
 			if (sel) {
 				w->sel_zero += z[i];
 				w->zsel[k][i] = z[i];
@@ -266,7 +276,7 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
 				w->regrew = 1;
 			}
 			if (when == OPR_FT_END)
-				w->zend[k][i] = z[i];
+				w->zend[k][i] = zr[i];
 			if (sel && step == w->hold_step)
 				w->zheld[k][i] = z[i];
 			else if (w->hold_step >= 0 && step > w->hold_step &&
@@ -285,13 +295,13 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
  * Runs pass on the tiny model (seed 5) with 192 images, epochs, the
  * budget (ratio or target), every (bn_attn's prune_every) and freeze
  * (--freeze-at; hold_step: the step of the selection it holds, -1 when
- * none); returns the pruned graph, the report in *rep and what the hook
- * saw in *w.
+ * none) and soft (--soft-mask, OPR_SOFT_*); returns the pruned graph, the
+ * report in *rep and what the hook saw in *w.
  */
 static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
 				  double target, long every, double freeze,
-				  long hold_step, struct opr_report *rep,
-				  struct watch *w)
+				  long hold_step, int soft,
+				  struct opr_report *rep, struct watch *w)
 {
 	struct opr_graph *g = sp_tiny_model(5);
 	struct opr_dataset *ds = sp_tiny_data(192, 9);
@@ -305,6 +315,8 @@ static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
 	memset(&o, 0, sizeof(o));
 	w->every = every;
 	w->hold_step = hold_step;
+	w->scale = soft == OPR_SOFT_SCALE ||
+		   (soft == OPR_SOFT_DEFAULT && !strcmp(pass, "bn_attn"));
 	sp_ft_opts(&ft, epochs);
 	ft.hook_fn = watch_hook;
 	ft.hook_fn_ctx = w;
@@ -317,6 +329,7 @@ static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
 	o.prune_every = every;
 	o.gamma_l1 = -1;
 	o.freeze_at = freeze;
+	o.soft_mask = soft;
 	rc = opr_pass_find(pass)->run(g, &o, &err);
 	CHECK(rc == OPR_OK);
 	if (rc)
@@ -421,8 +434,13 @@ static void check_loop(const char *pass, struct opr_graph *g,
 	for (i = 0; i < p->n_sel; i++)
 		CHECK(p->sel[i].step == i * sel_steps);
 	CHECK(kv(p, "selections") == want_sel);
-	CHECK(w->regrew);	/* soft: a zeroed filter trained again */
+	CHECK(w->regrew);	/* soft: a zeroed filter/scale trained again */
 	CHECK(w->sel_zero > 0);
+	/* soft selections zero either the filters or the BN scales */
+	printf("%s: soft selections zero %s; zero filters seen at them: %d\n",
+	       pass, w->scale ? "BN scales" : "filters", w->sel_zero_rows);
+	CHECK(w->scale ? w->sel_zero_rows == 0 : w->sel_zero_rows > 0);
+	CHECK(kv(p, "soft_mask_scale") == w->scale);
 	CHECK(p->sel[p->n_sel - 1].macs == p->macs_after);
 	CHECK(opr_import_mem(w->snap, w->snap_len, "snapshot", NULL, &s,
 			     &err) == OPR_OK);
@@ -438,14 +456,15 @@ static void check_loop(const char *pass, struct opr_graph *g,
 	sp_data_free(ds);
 }
 
-static void case_loop_bn_attn(void)
+/* bn_attn's loop with soft (--soft-mask; OPR_SOFT_DEFAULT: BN scales). */
+static void case_loop_bn_attn(int soft)
 {
 	struct opr_report rep;
 	struct watch w;
 	struct opr_graph *g;
 
 	/* 2 epochs of 6 steps, a selection every 4: start, 4, 8, 12 */
-	g = run_loop("bn_attn", 2, -1, 0.6, 4, 1.0, -1, &rep, &w);
+	g = run_loop("bn_attn", 2, -1, 0.6, 4, 1.0, -1, soft, &rep, &w);
 	check_loop("bn_attn", g, &rep, &w, 4, 4);
 	if (rep.n_passes == 1) {
 		const struct opr_report_pass *p = &rep.passes[0];
@@ -467,7 +486,7 @@ static void case_loop_sfp(void)
 	int k;
 
 	/* 3 epochs: start and after each */
-	g = run_loop("sfp", 3, 0.4, 0, 0, 1.0, -1, &rep, &w);
+	g = run_loop("sfp", 3, 0.4, 0, 0, 1.0, -1, OPR_SOFT_DEFAULT, &rep, &w);
 	check_loop("sfp", g, &rep, &w, 4, 6);
 	for (k = 0; k < SP_N_CONV; k++)
 		CHECK(sp_conv_out(g, sp_conv_names[k]) == want[k]);
@@ -486,7 +505,8 @@ static void case_freeze(void)
 	int i;
 
 	/* 12 steps, freeze at 6: selections at 0 and 4, then 8, held */
-	g = run_loop("bn_attn", 2, -1, 0.6, 4, 0.5, 8, &rep, &w);
+	g = run_loop("bn_attn", 2, -1, 0.6, 4, 0.5, 8, OPR_SOFT_DEFAULT, &rep,
+		     &w);
 	check_loop("bn_attn", g, &rep, &w, 3, 4);
 	if (rep.n_passes == 1) {
 		p = &rep.passes[0];
@@ -539,7 +559,7 @@ static void *loop_bytes(const char *pass, size_t *len)
 
 	g = run_loop(pass, 2, pass[0] == 's' ? 0.4 : -1,
 		     pass[0] == 's' ? 0 : 0.6, pass[0] == 's' ? 0 : 3, -1.0, -1,
-		     &rep, &w);
+		     OPR_SOFT_DEFAULT, &rep, &w);
 	CHECK(opr_export_mem(g, &buf, len, &err) == OPR_OK);
 	free(w.snap);
 	opr_report_clear(&rep);
@@ -574,7 +594,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(c, "oneshot") && argc > 2)
 		case_oneshot(argv[2]);
 	else if (!strcmp(c, "loop_bn_attn"))
-		case_loop_bn_attn();
+		case_loop_bn_attn(OPR_SOFT_DEFAULT);
+	else if (!strcmp(c, "loop_bn_attn_weights"))
+		case_loop_bn_attn(OPR_SOFT_WEIGHTS);
 	else if (!strcmp(c, "loop_sfp"))
 		case_loop_sfp();
 	else if (!strcmp(c, "freeze"))
@@ -584,7 +606,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(c, "determinism"))
 		case_determinism();
 	else
-		TDIE("usage: test_softprune scores|oneshot MODEL | loop_bn_attn | "
+		TDIE("usage: test_softprune scores|oneshot MODEL | loop_bn_attn[_weights] | "
 		     "loop_sfp | freeze | refuse | determinism");
 	printf("%s: %d failure(s)\n", c, t_failures);
 	return t_failures ? 1 : 0;
