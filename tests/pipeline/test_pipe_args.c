@@ -99,7 +99,19 @@ int main(void)
 	EXPECT(a.epochs == 2 && a.norm_p == 2.0 && a.batch == 128);
 	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --norm-p 1",
 	      OPR_OK, NULL, &a);
-	EXPECT(a.norm_p == 1.0);
+	EXPECT(a.norm_p == 1.0 && a.soft_mask == OPR_SOFT_DEFAULT);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --soft-mask "
+	      "scale", OPR_OK, NULL, &a);
+	EXPECT(a.soft_mask == OPR_SOFT_SCALE);
+	check("--passes bn_attn --ratio 0.5 --data idx:d --epochs 1 "
+	      "--soft-mask weights", OPR_OK, NULL, &a);
+	EXPECT(a.soft_mask == OPR_SOFT_WEIGHTS);
+	check("--passes bn_attn --ratio 0.5 --data idx:d --epochs 1 "
+	      "--soft-mask gamma", OPR_EUSAGE,
+	      "--soft-mask 'gamma': want 'weights' or 'scale'", &a);
+	check("--passes l1 --ratio 0.5 --soft-mask scale", OPR_EUSAGE,
+	      "--soft-mask: no pass in --passes reads it (it is bn_attn's and "
+	      "sfp's)", &a);
 	/* OPR_PASS_TRAINS: data optional */
 	check("--passes bn_attn --ratio 0.5", OPR_OK, NULL, &a);
 	EXPECT(a.finetune_epochs == -1 && a.max_acc_drop < 0 &&
