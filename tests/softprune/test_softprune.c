@@ -420,7 +420,7 @@ static void check_loop(const char *pass, struct opr_graph *g,
 	p = &rep->passes[0];
 	printf("%s: %d selections (%s), changed %g, regrown %g, steps %g, "
 	       "MACs %lld -> %lld (%.4f), params %lld -> %lld\n", pass,
-	       p->n_sel, w->regrew ? "zeroed filters grew back" : "none grew back",
+	       p->n_sel, w->regrew ? "zeroed channels grew back" : "none grew back",
 	       kv(p, "changed"), kv(p, "regrown"), kv(p, "steps"),
 	       (long long)p->macs_before, (long long)p->macs_after,
 	       (double)p->macs_after / (double)p->macs_before,
