@@ -47,10 +47,24 @@ for net in "$root/models/fmnist_resnet20.onnx:r20" "$S/fmnist_resnet56.onnx:f56"
 done
 $B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_kd.onnx --passes bn_attn --target-flops 0.5 \
 	--data $F $FN --epochs 5 --distill $T --report r20_bn_attn_kd.json > r20_bn_attn_kd.out 2>&1
+# bn_attn's soft selections zeroing the filters (the default before stop 11)
+$B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_w.onnx --passes bn_attn --target-flops 0.5 \
+	--data $F $FN --epochs 5 --soft-mask weights $T --report r20_bn_attn_w.json > r20_bn_attn_w.out 2>&1
+# fmnist_resnet56 with a per-group cap, both soft masks
+for sm in scale weights; do
+	$B "$S/fmnist_resnet56.onnx" f56_bn_attn_${sm}_cap75.onnx --passes bn_attn \
+		--target-flops 0.5 --max-group-ratio 0.75 --soft-mask $sm --data $F $FN --epochs 5 $T \
+		--report f56_bn_attn_${sm}_cap75.json > f56_bn_attn_${sm}_cap75.out 2>&1
+done
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
 		--epochs 20 --distill $T --report c56_$m.json > c56_$m.out 2>&1
+done
+for sm in scale weights; do
+	$B "$S/resnet56.onnx" c56_bn_attn_${sm}_f02.onnx --passes bn_attn --target-flops 0.5 \
+		--data $C $CN --epochs 20 --distill --freeze-at 0.2 --soft-mask $sm $T \
+		--report c56_bn_attn_${sm}_f02.json > c56_bn_attn_${sm}_f02.out 2>&1
 done
 for m in l1 bn_scale; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
