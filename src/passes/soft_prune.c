@@ -155,6 +155,9 @@ static int setup(struct sp *s, struct opr_err *err)
 	if (!(s->freeze_at >= 0))	/* NaN */
 		return opr_errf(err, OPR_EUSAGE, "%s: --freeze-at must be a "
 				"number in [0, 1]", s->m->name);
+	if (s->m->soft != OPR_SOFT_WEIGHTS && s->m->soft != OPR_SOFT_SCALE)
+		return opr_errf(err, OPR_EUSAGE, "%s: soft mask %d: want "
+				"weights or scale", s->m->name, s->m->soft);
 	if ((rc = opr_sp_masks_new(s->g, s->d, s->skip, s->m->soft,
 				     &s->mk, err)) ||
 	    (rc = opr_prune_report_entry(s->g, s->o, s->m->name, s->d, NULL,

@@ -59,8 +59,8 @@
  * (opr_report_sel: step, channels selected, changed and grown back since
  * the selection before, held) and the numbers selections, changed,
  * regrown, epochs, steps, prune_every, gamma_l1, freeze_at,
- * frozen_at_step (-1: none held before the end) and the method's
- * parameter.
+ * soft_mask_scale (1: OPR_SOFT_SCALE), frozen_at_step (-1: none held
+ * before the end) and the method's parameter.
  */
 #ifndef OPR_SOFT_PRUNE_H
 #define OPR_SOFT_PRUNE_H

@@ -541,6 +541,11 @@ static void case_refuse(void)
 	o.train = ds;
 	o.ft = &ft;
 	CHECK(opr_pass_sfp(g, &o, &err) == OPR_EUSAGE);
+	sp_ft_opts(&ft, 1);
+	o.soft_mask = 9;	/* neither weights nor scale */
+	rc = opr_pass_bn_attn(g, &o, &err);
+	printf("refuse: %s\n", err.msg);
+	CHECK(rc == OPR_EUSAGE && strstr(err.msg, "soft mask 9"));
 	CHECK(opr_pass_find("sfp")->flags & OPR_PASS_DATA);
 	CHECK(opr_pass_find("bn_attn")->flags & OPR_PASS_TRAINS);
 	CHECK(sp_conv_out(g, "c2") == 12);	/* untouched */
