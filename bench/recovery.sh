@@ -56,6 +56,18 @@ for sm in scale weights; do
 		--target-flops 0.5 --max-group-ratio 0.75 --soft-mask $sm --data $F $FN --epochs 5 $T \
 		--report f56_bn_attn_${sm}_cap75.json > f56_bn_attn_${sm}_cap75.out 2>&1
 done
+$B "$S/fmnist_resnet56.onnx" f56_bn_attn_cap60.onnx --passes bn_attn --target-flops 0.5 \
+	--max-group-ratio 0.6 --data $F $FN --epochs 5 $T \
+	--report f56_bn_attn_cap60.json > f56_bn_attn_cap60.out 2>&1
+# a second seed on fmnist_resnet20
+for sm in scale weights; do
+	$B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_${sm}_s1.onnx --passes bn_attn \
+		--target-flops 0.5 --soft-mask $sm --data $F $FN --epochs 5 --seed 1 $T \
+		--report r20_bn_attn_${sm}_s1.json > r20_bn_attn_${sm}_s1.out 2>&1
+done
+$B "$root/models/fmnist_resnet20.onnx" r20_l1_s1.onnx --passes l1 --target-flops 0.5 \
+	--data $F $FN --finetune-epochs 5 --bn-recal 20 --seed 1 $T \
+	--report r20_l1_s1.json > r20_l1_s1.out 2>&1
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
