@@ -134,6 +134,7 @@ int opr_prune_report_entry(const struct opr_graph *g,
 			   struct opr_report_pass **out, struct opr_err *err)
 {
 	struct opr_report_pass *p;
+	int rc;
 
 	*out = NULL;
 	if (!o->report)
@@ -146,6 +147,10 @@ int opr_prune_report_entry(const struct opr_graph *g,
 	p->macs_goal = res->macs_goal;
 	p->within_tol = res->within_tol;
 	*out = p;
+	if (o->max_group_ratio > 0 && o->max_group_ratio < 1 &&
+	    (rc = opr_report_set(p, "max_group_ratio", o->max_group_ratio,
+				 err)))
+		return rc;
 	return opr_report_groups(p, g, d, remove, skip, err);
 }
 

@@ -507,6 +507,15 @@ static double vgg_min_kept(const char *dir, const char *pass, double max_ratio)
 	CHECK(opr_pass_find(pass)->run(g, &o, &err) == OPR_OK);
 	CHECK(rep.n_passes == 1 && rep.passes[0].macs_after <=
 	      0.25 * (double)rep.passes[0].macs_before);
+	if (rep.n_passes == 1) {	/* the cap is in the report's values */
+		const struct opr_report_pass *p = &rep.passes[0];
+		int k, seen = 0;
+
+		for (k = 0; k < p->n_kv; k++)
+			if (!strcmp(p->kv[k].key, "max_group_ratio"))
+				seen = p->kv[k].value == max_ratio;
+		CHECK(seen == (max_ratio > 0));
+	}
 	for (gi = 0; rep.n_passes == 1 && gi < rep.passes[0].n_groups; gi++) {
 		const struct opr_report_group *rg = &rep.passes[0].groups[gi];
 
