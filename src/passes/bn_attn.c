@@ -133,8 +133,6 @@ int opr_pass_bn_attn(struct opr_graph *g, const struct opr_pass_opts *o,
 	if (!o->train || !o->ft || o->ft->epochs < 1)
 		return opr_prune_by_score(g, o, "bn_attn", attn_score, &t, err);
 	m.every = o->prune_every;
-	if (o->soft_mask != OPR_SOFT_DEFAULT)
-		m.soft = o->soft_mask;
 	m.gamma_l1 = o->gamma_l1 < 0 ? 1e-4 : o->gamma_l1;
 	return opr_soft_prune(g, o, &m, err);
 }

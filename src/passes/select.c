@@ -21,7 +21,8 @@ struct gorder {
 	int cur;	/* classes removed now */
 	int want;	/* target: classes of the group in the ranking prefix */
 	int closed;	/* target walk: the group takes no more */
-	int max_r;	/* the most it may lose (--max-group-ratio) */
+	int max_r;	/* the most it may lose: n - 1, or floor(R n) with
+			   --max-group-ratio R when that is less */
 };
 
 /* The state of one opr_select() call. */
@@ -162,9 +163,7 @@ static int valid_count(const struct gorder *go, int want, int round_to)
 
 	if (go->nb < 1 || go->n < 2)
 		return 0;
-	if (want > go->n - 1)
-		want = go->n - 1;
-	if (go->max_r > 0 && want > go->max_r)
+	if (want > go->max_r)
 		want = go->max_r;
 	for (r = want; r > 0; r--) {
 		if (r % go->nb || r / go->nb > go->bsize - 1)
@@ -186,6 +185,7 @@ int opr_select_count(const struct opr_graph *g, const struct opr_deps *d,
 		return 0;
 	memset(&go, 0, sizeof(go));
 	go.n = d->groups[gi].n_classes;
+	go.max_r = go.n - 1;
 	b = malloc(((size_t)go.n + 1) * sizeof(int));
 	if (!b || make_buckets(g, d, gi, &go, b)) {
 		free(b);
@@ -263,11 +263,11 @@ static int build(struct sel *s, const struct opr_graph *g, const double *score,
 
 		go->n = gr->n_classes;
 		go->cls = s->order + gr->first_class;
-		go->max_r = max_ratio > 0 && max_ratio < 1 ?
-			    (int)floor(max_ratio * go->n) : 0;
-		if (go->max_r == 0 && max_ratio > 0 && max_ratio < 1)
-			continue;	/* the cap allows none */
-		if (gr->frozen || (skip && skip[gi]) || go->n < 2)
+		go->max_r = go->n - 1;
+		if (max_ratio > 0 && max_ratio < 1 &&
+		    (int)floor(max_ratio * go->n) < go->max_r)
+			go->max_r = (int)floor(max_ratio * go->n);
+		if (gr->frozen || (skip && skip[gi]) || go->max_r < 1)
 			continue;
 		if (make_buckets(g, d, gi, go, s->buckets + gr->first_class))
 			return opr_errf(err, OPR_ENOMEM, "out of memory selecting "

@@ -7,8 +7,8 @@
  * Per group.  A group of n channels may lose r of them when r leaves at
  * least one and is at most floor(max_ratio n) (--max-group-ratio; a
  * global ranking can otherwise empty a layer of a plain net down to one
- * channel, field-notes 37), when (with round_to N and n >= N) n - r is a multiple of N,
- * and when every group of a grouped Conv it touches loses the same number
+ * channel, field-notes 37), when (with round_to N and n >= N) n - r is a
+ * multiple of N, and when every group of a grouped Conv it touches loses the same number
  * (the classes fall in "buckets", one per conv group, each losing r / nb).
  * opr_select_count() turns a wished count into the largest valid one not
  * above it, so rounding keeps channels rather than removing more.  The r

@@ -65,7 +65,5 @@ int opr_pass_sfp(struct opr_graph *g, const struct opr_pass_opts *o,
 				"finite number");
 	m.ctx = &p;
 	m.param = p;
-	if (o->soft_mask != OPR_SOFT_DEFAULT)
-		m.soft = o->soft_mask;
 	return opr_soft_prune(g, o, &m, err);
 }

@@ -33,6 +33,7 @@ struct sp {
 	int rep;			/* index of the report entry, -1: none */
 	int n_sel;			/* selections made */
 	double freeze_at;		/* o->freeze_at or the default */
+	int soft;			/* o->soft_mask or the method's */
 	long freeze_step;		/* the first selection at or after
 					   this step is held (hard masks) */
 	int frozen;			/* it has been made */
@@ -155,11 +156,13 @@ static int setup(struct sp *s, struct opr_err *err)
 	if (!(s->freeze_at >= 0))	/* NaN */
 		return opr_errf(err, OPR_EUSAGE, "%s: --freeze-at must be a "
 				"number in [0, 1]", s->m->name);
-	if (s->m->soft != OPR_SOFT_WEIGHTS && s->m->soft != OPR_SOFT_SCALE)
+	s->soft = s->o->soft_mask != OPR_SOFT_DEFAULT ? s->o->soft_mask :
+		  s->m->soft;
+	if (s->soft != OPR_SOFT_WEIGHTS && s->soft != OPR_SOFT_SCALE)
 		return opr_errf(err, OPR_EUSAGE, "%s: soft mask %d: want "
-				"weights or scale", s->m->name, s->m->soft);
-	if ((rc = opr_sp_masks_new(s->g, s->d, s->skip, s->m->soft,
-				     &s->mk, err)) ||
+				"weights or scale", s->m->name, s->soft);
+	if ((rc = opr_sp_masks_new(s->g, s->d, s->skip, s->soft, &s->mk,
+				     err)) ||
 	    (rc = opr_prune_report_entry(s->g, s->o, s->m->name, s->d, NULL,
 					 s->skip, &s->res, &p, err)))
 		return rc;
@@ -208,7 +211,7 @@ static int report_numbers(struct sp *s, const struct opr_ft_result *fr,
 	    (rc = opr_report_set(p, "gamma_l1", s->m->gamma_l1, err)) ||
 	    (rc = opr_report_set(p, "freeze_at", s->freeze_at, err)) ||
 	    (rc = opr_report_set(p, "soft_mask_scale",
-				 s->m->soft == OPR_SOFT_SCALE, err)) ||
+				 s->soft == OPR_SOFT_SCALE, err)) ||
 	    (rc = opr_report_set(p, "frozen_at_step", s->frozen ?
 				 (double)s->frozen_step : -1.0, err)))
 		return rc;

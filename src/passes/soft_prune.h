@@ -90,7 +90,8 @@ struct opr_sp_method {
 	const char *param_key;		/* the method's parameter, for the
 					   report ("attn_t"), or NULL */
 	double param;			/* its value */
-	int soft;			/* what a soft selection zeroes:
+	int soft;			/* what a soft selection zeroes unless
+					   opts->soft_mask says otherwise:
 					   OPR_SOFT_WEIGHTS or OPR_SOFT_SCALE */
 };
 
