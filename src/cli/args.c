@@ -67,6 +67,7 @@ static const struct {
 	{ "--log-every", 1, FT | PR },
 	{ "--test-data", 1, FT | PR },
 	{ "--no-augment", 0, FT | PR },
+	{ "--crop-pad", 1, FT | PR },
 	/* the pipeline only (cli_parse_pipe_option) */
 	{ "--finetune-epochs", 1, PR | PP },
 	{ "--max-acc-drop", 1, PR | PP },

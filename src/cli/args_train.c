@@ -1,6 +1,6 @@
 /*
  * args_train.c - the command-line options of training, shared by
- * `finetune` and the prune pipeline (--epochs, --lr, ... --no-augment),
+ * `finetune` and the prune pipeline (--epochs, --lr, ... --crop-pad),
  * those of the pipeline alone (--finetune-epochs, --max-acc-drop and the
  * options of bn_attn and sfp), and the checks of what they need.  The
  * option table and the general parsing are args.c's.
@@ -23,6 +23,7 @@ void cli_train_defaults(struct cli_args *a)
 	a->temperature = d.temperature;
 	a->alpha = d.alpha;
 	a->log_every = d.log_every;
+	a->crop_pad = d.pad;
 	a->finetune_epochs = -1;
 	a->max_acc_drop = -1;
 	a->gamma_l1 = 1e-4;	/* the passes' defaults (passes.h) */
@@ -89,6 +90,8 @@ int cli_parse_train_option(const char *name, const char *val,
 		return cli_parse_count(name, val, 1 << 30, &a->bn_recal, err);
 	if (strcmp(name, "--log-every") == 0)
 		return cli_parse_count(name, val, 1 << 30, &a->log_every, err);
+	if (strcmp(name, "--crop-pad") == 0)
+		return parse_count0(name, val, 64, &a->crop_pad, err);
 	if (strcmp(name, "--distill") == 0) {
 		a->distill = 1;
 	} else if (strcmp(name, "--no-augment") == 0) {
@@ -186,7 +189,8 @@ static const char *training_passes(char *buf, size_t len)
 /* Options that only set up training, and pass options with their pass. */
 static const char *const train_only[] = { "--epochs", "--lr", "--wd",
 	"--val-split", "--distill", "--teacher", "--temperature", "--alpha",
-	"--bn-recal", "--log", "--log-every", "--no-augment", "--limit" };
+	"--bn-recal", "--log", "--log-every", "--no-augment", "--crop-pad",
+	"--limit" };
 static const struct { const char *opt, *pass, *pass2; } pass_option[] = {
 	{ "--prune-every", "bn_attn", NULL }, { "--gamma-l1", "bn_attn", NULL },
 	{ "--attn-t", "bn_attn", NULL }, { "--norm-p", "sfp", NULL },

@@ -74,6 +74,7 @@ struct cli_args {
 	int log_every;			/* --log-every N (default 10) */
 	const char *test_data;		/* --test-data KIND:PATH, or NULL */
 	int no_augment;			/* --no-augment given */
+	int crop_pad;			/* --crop-pad (default 4) */
 	/* the prune pipeline (cmd_prune.c, prune_train.c) */
 	int finetune_epochs;		/* --finetune-epochs N after the passes,
 					   -1 when not given */

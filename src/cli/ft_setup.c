@@ -52,6 +52,7 @@ void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
 	o->bn_recal = a->bn_recal;
 	o->log_path = a->log;
 	o->log_every = a->log_every;
+	o->pad = a->crop_pad;
 	if (a->no_augment)
 		o->pad = o->flip = 0;
 	memset(h, 0, sizeof(*h));

@@ -135,6 +135,20 @@ int main(void)
 	      "prune while training (bn_attn, sfp)", &a);
 	check("--passes l1 --ratio 0.5 --data idx:d --lr 0.1", OPR_EUSAGE,
 	      "--lr does not apply without training: give --finetune-epochs", &a);
+	/* --crop-pad: default 4, 0 allowed, bounded, a training option */
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1", OPR_OK, NULL,
+	      &a);
+	EXPECT(a.crop_pad == 4);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --crop-pad 2",
+	      OPR_OK, NULL, &a);
+	EXPECT(a.crop_pad == 2);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --crop-pad 0",
+	      OPR_OK, NULL, &a);
+	EXPECT(a.crop_pad == 0);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --crop-pad 65",
+	      OPR_EUSAGE, "--crop-pad", &a);
+	check("--passes l1 --ratio 0.5 --data idx:d --crop-pad 2", OPR_EUSAGE,
+	      "--crop-pad does not apply without training", &a);
 	/* fine-tuning and the gate */
 	check("--passes l1 --ratio 0.5 --finetune-epochs 1", OPR_EUSAGE,
 	      "--finetune-epochs needs --data", &a);
