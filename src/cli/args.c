@@ -47,6 +47,7 @@ static const struct {
 	{ "--target-flops", 1, PR },
 	{ "--round-to", 1, PR },
 	{ "--max-group-ratio", 1, PR },
+	{ "--mac-aware", 0, PR },
 	{ "--exclude", 1, PR },
 	{ "--seed", 1, PR | FT },
 	{ "--k", 1, PR },
@@ -276,6 +277,8 @@ static int parse_prune_option(const char *name, const char *val,
 			return opr_errf(err, OPR_EUSAGE, "--max-group-ratio '%s': "
 					"want a fraction in (0, 1]", val);
 		a->max_group_ratio = v;
+	} else if (strcmp(name, "--mac-aware") == 0) {
+		a->mac_aware = 1;
 	} else if (strcmp(name, "--exclude") == 0) {
 		return parse_exclude(val, a, err);
 	}
@@ -293,6 +296,7 @@ static int check_budget(const struct cli_args *a, struct opr_err *err)
 			    a->target_flops > 0 ? "--target-flops" :
 			    a->round_to ? "--round-to" :
 			    a->max_group_ratio > 0 ? "--max-group-ratio" :
+			    a->mac_aware ? "--mac-aware" :
 			    a->exclude ? "--exclude" : NULL;
 	const struct opr_pass *needs = NULL;
 	char known[1024], *p = known;
@@ -308,6 +312,9 @@ static int check_budget(const struct cli_args *a, struct opr_err *err)
 	if (needs && a->ratio < 0 && a->target_flops <= 0)
 		return opr_errf(err, OPR_EUSAGE, "pass '%s' needs --ratio R or "
 				"--target-flops F" TRY_HELP, needs->name);
+	if (a->mac_aware && a->target_flops <= 0)
+		return opr_errf(err, OPR_EUSAGE, "--mac-aware ranks channels "
+				"across groups: it needs --target-flops F");
 	if (!given || needs)
 		return OPR_OK;
 	/* only --exclude given: a pass such as fc3sigma may read it alone */

@@ -52,6 +52,7 @@ struct cli_args {
 					   given */
 	int round_to;			/* --round-to N (prune), 0 when not given */
 	double max_group_ratio;		/* --max-group-ratio R, 0 when not given */
+	int mac_aware;			/* --mac-aware given */
 	const char *exclude;		/* --exclude NODE,... (prune), or NULL */
 	uint64_t seed;			/* --seed S (prune; default 0) */
 	double fc_k;			/* --k K (fc3sigma), 0 when not given */

@@ -191,6 +191,7 @@ static int run_passes(struct opr_graph *g, struct cli_pipe *pp,
 	po.base_macs = pp->before.macs;
 	po.round_to = a->round_to;
 	po.max_group_ratio = a->max_group_ratio;
+	po.mac_aware = a->mac_aware;
 	po.report = &pp->rep;
 	po.fc_k = a->fc_k;
 	po.fc_variant = a->fc_variant;

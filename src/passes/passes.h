@@ -73,6 +73,8 @@ struct opr_pass_opts {
 				   than this fraction of its channels
 				   (0 or >= 1: no cap but the last
 				   channel) */
+	int mac_aware;		/* budget passes with a target: rank by
+				   score per MAC saved (select.h) */
 	double freeze_at;	/* bn_attn, sfp: fraction of the training
 				   steps after which the last selection
 				   is held with hard masks (soft_prune.h);

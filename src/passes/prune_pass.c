@@ -116,6 +116,7 @@ int opr_prune_select(const struct opr_graph *g, const struct opr_deps *d,
 	so.round_to = o->round_to;
 	so.skip = skip;
 	so.max_ratio = o->max_group_ratio;
+	so.mac_aware = o->mac_aware;
 	if ((rc = opr_select(g, d, score, &so, remove, res, err)))
 		return rc;
 	if (!(rc = opr_prune_check(d, remove, err)))
@@ -150,6 +151,9 @@ int opr_prune_report_entry(const struct opr_graph *g,
 	if (o->max_group_ratio > 0 && o->max_group_ratio < 1 &&
 	    (rc = opr_report_set(p, "max_group_ratio", o->max_group_ratio,
 				 err)))
+		return rc;
+	if (o->mac_aware && o->target_flops > 0 &&
+	    (rc = opr_report_set(p, "mac_aware", 1, err)))
 		return rc;
 	return opr_report_groups(p, g, d, remove, skip, err);
 }

@@ -227,6 +227,37 @@ static void set_group(struct sel *s, int gi, int r)
 	go->cur = r;
 }
 
+/*
+ * mac_aware: each ranked score times mean_cost / cost, cost being the
+ * MACs the removal of that class alone saves (select.h); +inf for a
+ * class that saves none.  Returns -1 on out of memory.
+ */
+static int per_mac(struct sel *s)
+{
+	int64_t base = opr_macs_total(s->m), *cost;
+	double mean = 0;
+	int i, n = 0;
+
+	cost = malloc(((size_t)s->n_cand + 1) * sizeof(*cost));
+	if (!cost)
+		return -1;
+	for (i = 0; i < s->n_cand; i++) {
+		opr_macs_set(s->m, s->cand[i].c, 1);
+		cost[i] = base - opr_macs_total(s->m);
+		opr_macs_set(s->m, s->cand[i].c, 0);
+		if (cost[i] > 0) {
+			mean += (double)cost[i];
+			n++;
+		}
+	}
+	mean = n ? mean / n : 1;
+	for (i = 0; i < s->n_cand; i++)
+		s->cand[i].s = cost[i] > 0 ? s->cand[i].s * mean /
+			       (double)cost[i] : INFINITY;
+	free(cost);
+	return 0;
+}
+
 /* Frees what build() allocated. */
 static void sel_free(struct sel *s)
 {
@@ -240,12 +271,15 @@ static void sel_free(struct sel *s)
 
 /*
  * The groups that take part (not frozen, not skipped, buckets of equal
- * size, two classes or more), their classes ranked by score into s->cand
+ * size, two classes or more), their classes ranked by score (per MAC
+ * with o->mac_aware) into s->cand
  * and each group's removal order.  Returns OPR_OK or OPR_ENOMEM.
  */
 static int build(struct sel *s, const struct opr_graph *g, const double *score,
-		 const unsigned char *skip, double max_ratio, struct opr_err *err)
+		 const struct opr_select_opts *o, struct opr_err *err)
 {
+	const unsigned char *skip = o->skip;
+	double max_ratio = o->max_ratio;
 	const struct opr_deps *d = s->d;
 	size_t nc = (size_t)d->n_classes + 1;
 	int gi, c, i;
@@ -278,6 +312,9 @@ static int build(struct sel *s, const struct opr_graph *g, const double *score,
 			s->cand[s->n_cand++].c = c;
 		}
 	}
+	if (o->mac_aware && o->target > 0 && per_mac(s))
+		return opr_errf(err, OPR_ENOMEM, "out of memory selecting "
+				"channels");
 	qsort(s->cand, (size_t)s->n_cand, sizeof(*s->cand), cmp_cand);
 	for (i = 0; i < s->n_cand; i++) {	/* each group's order */
 		struct gorder *go = &s->go[d->classes[s->cand[i].c].group];
@@ -416,7 +453,7 @@ int opr_select(const struct opr_graph *g, const struct opr_deps *d,
 	s.round_to = o->round_to;
 	s.remove = remove;
 	if ((rc = opr_macs_new(g, d, &s.m, err)) ||
-	    (rc = build(&s, g, score, o->skip, o->max_ratio, err)))
+	    (rc = build(&s, g, score, o, err)))
 		goto out;
 	base = o->base_macs > 0 ? o->base_macs : opr_macs_base(s.m);
 	res->macs_before = opr_macs_base(s.m);

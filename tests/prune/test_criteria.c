@@ -280,6 +280,58 @@ static void test_macs(void)
 }
 
 /*
+ * mac_aware: x[1,2,4,4] -> Conv cA (4) -> Relu -> Conv cB (8) -> Relu ->
+ * Conv cC (2).  A channel of cA saves 16 (2 + 8) = 160 MACs, one of cB
+ * 16 (4 + 2) = 96, of 896.  cA's channels score 1.1, cB's 1.0: the plain
+ * ranking takes two of cB (704 MACs), the per-MAC one (keys 0.81 and
+ * 1.22) one of cA (736); both meet 0.83 with a 0.05 band.
+ */
+static void test_mac_aware(void)
+{
+	static float w[64];
+	struct opr_graph *g = t_with_x("1,2,4,4");
+	struct opr_select_opts so = { .ratio = -1, .target = 0.83,
+				      .tol = 0.05 };
+	struct opr_select_result res;
+	struct opr_err err = { 0 };
+	struct opr_deps *d = NULL;
+	double *s;
+	unsigned char *rm;
+	int aware, ch, in_a, in_b;
+
+	conv(g, "cA", "x", "a", 4, 2, 1, w);
+	t_node(g, "Relu", "a", "a1");
+	conv(g, "cB", "a1", "b", 8, 4, 1, w);
+	t_node(g, "Relu", "b", "b1");
+	conv(g, "cC", "b1", "y", 2, 8, 1, w);
+	t_outputs(g, "y");
+	INFER(g);
+	CHECK(opr_deps_analyze(g, &d, &err) == OPR_OK);
+	s = calloc((size_t)d->n_classes + 1, sizeof(double));
+	rm = calloc((size_t)d->n_classes + 1, 1);
+	for (ch = 0; ch < d->n_classes; ch++)
+		s[ch] = 1.0;
+	for (ch = 0; ch < 4; ch++)
+		s[class_of(g, d, "cA", ch)] = 1.1;
+	for (aware = 0; aware < 2; aware++) {
+		so.mac_aware = aware;
+		CHECK(opr_select(g, d, s, &so, rm, &res, &err) == OPR_OK);
+		CHECK(opr_prune_check(d, rm, &err) == OPR_OK);
+		for (ch = in_a = 0; ch < 4; ch++)
+			in_a += rm[class_of(g, d, "cA", ch)];
+		for (ch = in_b = 0; ch < 8; ch++)
+			in_b += rm[class_of(g, d, "cB", ch)];
+		CHECK(res.macs_before == 896 && res.within_tol);
+		CHECK(aware ? in_a == 1 && in_b == 0 && res.macs_after == 736 :
+		      in_a == 0 && in_b == 2 && res.macs_after == 704);
+	}
+	free(s);
+	free(rm);
+	opr_deps_free(d);
+	opr_graph_free(g);
+}
+
+/*
  * A group of n channels: x[1,2,4,4] -> Conv a (n filters) -> Relu -> Conv
  * b (3 filters) -> y.  Its group is the first prunable one.
  */
@@ -563,6 +615,7 @@ int main(int argc, char **argv)
 	test_bn_random();
 	test_normalize();
 	test_macs();
+	test_mac_aware();
 	test_ratio();
 	test_grouped();
 	test_pass();
