@@ -68,6 +68,22 @@ done
 $B "$root/models/fmnist_resnet20.onnx" r20_l1_s1.onnx --passes l1 --target-flops 0.5 \
 	--data $F $FN --finetune-epochs 5 --bn-recal 20 --seed 1 $T \
 	--report r20_l1_s1.json > r20_l1_s1.out 2>&1
+# stop 12: the augmentation (--no-augment; --crop-pad 2, the models' own
+# training) and --mac-aware on fmnist_resnet20; fmnist_resnet56 without
+# augmentation (cap 0.6); l1 without augmentation
+for run in "noaug_scale:--no-augment" "noaug_w:--no-augment --soft-mask weights" \
+	"noaug_scale_s1:--no-augment --seed 1" "pad2_scale:--crop-pad 2" \
+	"pad2_mac6:--crop-pad 2 --mac-aware --max-group-ratio 0.6"; do
+	tag=r20_bn_attn_${run%%:*}
+	$B "$root/models/fmnist_resnet20.onnx" $tag.onnx --passes bn_attn --target-flops 0.5 \
+		--data $F $FN --epochs 5 ${run#*:} $T --report $tag.json > $tag.out 2>&1
+done
+$B "$root/models/fmnist_resnet20.onnx" r20_l1_noaug.onnx --passes l1 --target-flops 0.5 \
+	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
+	--report r20_l1_noaug.json > r20_l1_noaug.out 2>&1
+$B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60.onnx --passes bn_attn --target-flops 0.5 \
+	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $T \
+	--report f56_bn_attn_noaug_cap60.json > f56_bn_attn_noaug_cap60.out 2>&1
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \

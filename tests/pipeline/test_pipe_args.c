@@ -149,6 +149,12 @@ int main(void)
 	      OPR_EUSAGE, "--crop-pad", &a);
 	check("--passes l1 --ratio 0.5 --data idx:d --crop-pad 2", OPR_EUSAGE,
 	      "--crop-pad does not apply without training", &a);
+	/* --mac-aware: with --target-flops only */
+	check("--passes l1 --target-flops 0.5 --mac-aware", OPR_OK, NULL, &a);
+	EXPECT(a.mac_aware == 1);
+	check("--passes l1 --ratio 0.5 --mac-aware", OPR_EUSAGE,
+	      "--mac-aware ranks channels across groups: it needs "
+	      "--target-flops F", &a);
 	/* fine-tuning and the gate */
 	check("--passes l1 --ratio 0.5 --finetune-epochs 1", OPR_EUSAGE,
 	      "--finetune-epochs needs --data", &a);
