@@ -81,6 +81,9 @@ done
 $B "$root/models/fmnist_resnet20.onnx" r20_l1_noaug.onnx --passes l1 --target-flops 0.5 \
 	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
 	--report r20_l1_noaug.json > r20_l1_noaug.out 2>&1
+$B "$S/fmnist_resnet56.onnx" f56_l1_noaug.onnx --passes l1 --target-flops 0.5 \
+	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
+	--report f56_l1_noaug.json > f56_l1_noaug.out 2>&1
 $B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60.onnx --passes bn_attn --target-flops 0.5 \
 	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $T \
 	--report f56_bn_attn_noaug_cap60.json > f56_bn_attn_noaug_cap60.out 2>&1

@@ -272,8 +272,8 @@ static void sel_free(struct sel *s)
 /*
  * The groups that take part (not frozen, not skipped, buckets of equal
  * size, two classes or more), their classes ranked by score (per MAC
- * with o->mac_aware) into s->cand
- * and each group's removal order.  Returns OPR_OK or OPR_ENOMEM.
+ * with o->mac_aware) into s->cand and each group's removal order.
+ * Returns OPR_OK or OPR_ENOMEM.
  */
 static int build(struct sel *s, const struct opr_graph *g, const double *score,
 		 const struct opr_select_opts *o, struct opr_err *err)
