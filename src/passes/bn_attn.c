@@ -118,7 +118,8 @@ int opr_pass_bn_attn(struct opr_graph *g, const struct opr_pass_opts *o,
 		     struct opr_err *err)
 {
 	struct opr_sp_method m = { "bn_attn", attn_score, NULL, 0, 0,
-				   "attn_t", 0, OPR_SOFT_SCALE };
+				   "attn_t", 0, OPR_SOFT_SCALE,
+				   OPR_BN_ATTN_FREEZE_AT };
 	double t = o->attn_t > 0 ? o->attn_t : 1.0;
 
 	if (!isfinite(o->attn_t) || !isfinite(o->gamma_l1))

@@ -53,7 +53,7 @@ int opr_pass_sfp(struct opr_graph *g, const struct opr_pass_opts *o,
 		 struct opr_err *err)
 {
 	struct opr_sp_method m = { "sfp", sfp_score, NULL, 0, 0, "norm_p", 0,
-				   OPR_SOFT_WEIGHTS };
+				   OPR_SOFT_WEIGHTS, OPR_SP_FREEZE_AT };
 	double p = o->norm_p > 0 ? o->norm_p : 2.0;
 
 	if (!o->train || !o->ft || o->ft->epochs < 1)

@@ -152,7 +152,7 @@ static int setup(struct sp *s, struct opr_err *err)
 	s->prev = calloc((size_t)s->d->n_classes + 1, 1);
 	if (!s->score || !s->remove || !s->prev)
 		return opr_errf(err, OPR_ENOMEM, "out of memory");
-	s->freeze_at = s->o->freeze_at < 0 ? OPR_SP_FREEZE_AT : s->o->freeze_at;
+	s->freeze_at = s->o->freeze_at < 0 ? s->m->freeze_at : s->o->freeze_at;
 	if (!(s->freeze_at >= 0))	/* NaN */
 		return opr_errf(err, OPR_EUSAGE, "%s: --freeze-at must be a "
 				"number in [0, 1]", s->m->name);

@@ -18,7 +18,8 @@
  *   freeze          bn_attn with --freeze-at 0.5: the selection at step 8
  *                   of 12 is the last, held: its filters stay zero at
  *                   every later step, the report marks it, and the pruned
- *                   model computes what the trained masked one did
+ *                   model computes what the trained masked one did;
+ *                   without --freeze-at bn_attn holds at 0.2, sfp at 0.6
  *   refuse          sfp without data is OPR_EUSAGE, saying what it needs
  *   determinism     the same seed gives the same bytes (both passes)
  */
@@ -518,6 +519,22 @@ static void case_freeze(void)
 	printf("freeze: held filters %s after step 8\n",
 	       w.held_regrew ? "GREW BACK" : "stayed zero");
 	CHECK(!w.held_regrew);
+	opr_report_clear(&rep);
+	opr_graph_free(g);
+	/* no --freeze-at: bn_attn's own 0.2 holds the selection at step 4
+	   (the first at or after step 2.4 of 12); sfp's own is 0.6 */
+	g = run_loop("bn_attn", 2, -1, 0.6, 4, -1, 4, OPR_SOFT_DEFAULT, &rep,
+		     &w);
+	if (rep.n_passes == 1)
+		CHECK(kv(&rep.passes[0], "freeze_at") == OPR_BN_ATTN_FREEZE_AT &&
+		      kv(&rep.passes[0], "frozen_at_step") == 4);
+	CHECK(!w.held_regrew);
+	opr_report_clear(&rep);
+	opr_graph_free(g);
+	g = run_loop("sfp", 3, 0.4, 0, 0, -1, 12, OPR_SOFT_DEFAULT, &rep, &w);
+	if (rep.n_passes == 1)
+		CHECK(kv(&rep.passes[0], "freeze_at") == OPR_SP_FREEZE_AT &&
+		      kv(&rep.passes[0], "frozen_at_step") == 12);
 	opr_report_clear(&rep);
 	opr_graph_free(g);
 }
