@@ -17,6 +17,8 @@ FN="--mean 0.2860 --std 0.3530"
 C=cifar10:$root/../shared/data/cifar10
 CN="--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225"
 T="--threads 2"
+# bn_attn's --freeze-at before stop 12 (its default is 0.2 since; sfp's is 0.6)
+H="--freeze-at 0.6"
 
 # issue 5 (a): l1 at 50 % MACs, then `finetune` 5 epochs (BN recal 20)
 $B "$root/models/fmnist_resnet20.onnx" r20_l1.onnx --passes l1 --target-flops 0.5
@@ -38,7 +40,7 @@ for net in "$root/models/fmnist_resnet20.onnx:r20" "$S/fmnist_resnet56.onnx:f56"
 	tag=${net##*:}
 	for m in bn_attn sfp; do
 		$B "$model" ${tag}_$m.onnx --passes $m --target-flops 0.5 --data $F $FN \
-			--epochs 5 $T --report ${tag}_$m.json > ${tag}_$m.out 2>&1
+			--epochs 5 $H $T --report ${tag}_$m.json > ${tag}_$m.out 2>&1
 	done
 	for m in l1 bn_scale; do
 		$B "$model" ${tag}_$m.onnx --passes $m --target-flops 0.5 --data $F $FN \
@@ -46,23 +48,23 @@ for net in "$root/models/fmnist_resnet20.onnx:r20" "$S/fmnist_resnet56.onnx:f56"
 	done
 done
 $B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_kd.onnx --passes bn_attn --target-flops 0.5 \
-	--data $F $FN --epochs 5 --distill $T --report r20_bn_attn_kd.json > r20_bn_attn_kd.out 2>&1
+	--data $F $FN --epochs 5 $H --distill $T --report r20_bn_attn_kd.json > r20_bn_attn_kd.out 2>&1
 # bn_attn's soft selections zeroing the filters (the default before stop 11)
 $B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_w.onnx --passes bn_attn --target-flops 0.5 \
-	--data $F $FN --epochs 5 --soft-mask weights $T --report r20_bn_attn_w.json > r20_bn_attn_w.out 2>&1
+	--data $F $FN --epochs 5 $H --soft-mask weights $T --report r20_bn_attn_w.json > r20_bn_attn_w.out 2>&1
 # fmnist_resnet56 with a per-group cap, both soft masks
 for sm in scale weights; do
 	$B "$S/fmnist_resnet56.onnx" f56_bn_attn_${sm}_cap75.onnx --passes bn_attn \
-		--target-flops 0.5 --max-group-ratio 0.75 --soft-mask $sm --data $F $FN --epochs 5 $T \
+		--target-flops 0.5 --max-group-ratio 0.75 --soft-mask $sm --data $F $FN --epochs 5 $H $T \
 		--report f56_bn_attn_${sm}_cap75.json > f56_bn_attn_${sm}_cap75.out 2>&1
 done
 $B "$S/fmnist_resnet56.onnx" f56_bn_attn_cap60.onnx --passes bn_attn --target-flops 0.5 \
-	--max-group-ratio 0.6 --data $F $FN --epochs 5 $T \
+	--max-group-ratio 0.6 --data $F $FN --epochs 5 $H $T \
 	--report f56_bn_attn_cap60.json > f56_bn_attn_cap60.out 2>&1
 # a second seed on fmnist_resnet20
 for sm in scale weights; do
 	$B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_${sm}_s1.onnx --passes bn_attn \
-		--target-flops 0.5 --soft-mask $sm --data $F $FN --epochs 5 --seed 1 $T \
+		--target-flops 0.5 --soft-mask $sm --data $F $FN --epochs 5 $H --seed 1 $T \
 		--report r20_bn_attn_${sm}_s1.json > r20_bn_attn_${sm}_s1.out 2>&1
 done
 $B "$root/models/fmnist_resnet20.onnx" r20_l1_s1.onnx --passes l1 --target-flops 0.5 \
@@ -76,7 +78,7 @@ for run in "noaug_scale:--no-augment" "noaug_w:--no-augment --soft-mask weights"
 	"pad2_mac6:--crop-pad 2 --mac-aware --max-group-ratio 0.6"; do
 	tag=r20_bn_attn_${run%%:*}
 	$B "$root/models/fmnist_resnet20.onnx" $tag.onnx --passes bn_attn --target-flops 0.5 \
-		--data $F $FN --epochs 5 ${run#*:} $T --report $tag.json > $tag.out 2>&1
+		--data $F $FN --epochs 5 $H ${run#*:} $T --report $tag.json > $tag.out 2>&1
 done
 $B "$root/models/fmnist_resnet20.onnx" r20_l1_noaug.onnx --passes l1 --target-flops 0.5 \
 	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
@@ -85,12 +87,21 @@ $B "$S/fmnist_resnet56.onnx" f56_l1_noaug.onnx --passes l1 --target-flops 0.5 \
 	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
 	--report f56_l1_noaug.json > f56_l1_noaug.out 2>&1
 $B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60.onnx --passes bn_attn --target-flops 0.5 \
-	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $T \
+	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $H $T \
 	--report f56_bn_attn_noaug_cap60.json > f56_bn_attn_noaug_cap60.out 2>&1
+# stop 12: bn_attn's default hold (--freeze-at 0.2), no augmentation
+for seed in 0 1 2; do
+	$B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_noaug_f02_s$seed.onnx --passes bn_attn \
+		--target-flops 0.5 --no-augment --seed $seed --data $F $FN --epochs 5 $T \
+		--report r20_bn_attn_noaug_f02_s$seed.json > r20_bn_attn_noaug_f02_s$seed.out 2>&1
+done
+$B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60_f02.onnx --passes bn_attn --target-flops 0.5 \
+	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $T \
+	--report f56_bn_attn_noaug_cap60_f02.json > f56_bn_attn_noaug_cap60_f02.out 2>&1
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
-		--epochs 20 --distill $T --report c56_$m.json > c56_$m.out 2>&1
+		--epochs 20 $H --distill $T --report c56_$m.json > c56_$m.out 2>&1
 done
 for sm in scale weights; do
 	$B "$S/resnet56.onnx" c56_bn_attn_${sm}_f02.onnx --passes bn_attn --target-flops 0.5 \
@@ -106,7 +117,7 @@ done
 # (--max-group-ratio 0.75: no layer loses more than 3/4 of its channels),
 # and the same budget with one-shot l1 and 6 epochs of fine-tuning
 $B "$S/fmnist_vgg16.onnx" v16_bn_attn_fc.onnx --passes bn_attn,fc3sigma --target-flops 0.25 \
-	--max-group-ratio 0.75 --data $F $FN --epochs 5 --finetune-epochs 1 $T \
+	--max-group-ratio 0.75 --data $F $FN --epochs 5 $H --finetune-epochs 1 $T \
 	--report v16_bn_attn_fc.json > v16_bn_attn_fc.out 2>&1
 $B "$S/fmnist_vgg16.onnx" v16_l1_fc.onnx --passes l1,fc3sigma --target-flops 0.25 \
 	--max-group-ratio 0.75 --data $F $FN --finetune-epochs 6 --bn-recal 20 $T \
