@@ -529,12 +529,14 @@ static void case_freeze(void)
 		CHECK(kv(&rep.passes[0], "freeze_at") == OPR_BN_ATTN_FREEZE_AT &&
 		      kv(&rep.passes[0], "frozen_at_step") == 4);
 	CHECK(!w.held_regrew);
+	free(w.snap);
 	opr_report_clear(&rep);
 	opr_graph_free(g);
 	g = run_loop("sfp", 3, 0.4, 0, 0, -1, 12, OPR_SOFT_DEFAULT, &rep, &w);
 	if (rep.n_passes == 1)
 		CHECK(kv(&rep.passes[0], "freeze_at") == OPR_SP_FREEZE_AT &&
 		      kv(&rep.passes[0], "frozen_at_step") == 12);
+	free(w.snap);
 	opr_report_clear(&rep);
 	opr_graph_free(g);
 }
