@@ -79,7 +79,8 @@ struct opr_pass_opts {
 				   steps after which the last selection
 				   is held with hard masks (soft_prune.h);
 				   >= 1: select to the end; < 0: the
-				   default */
+				   pass's default (bn_attn 0.2, sfp
+				   0.6) */
 	int soft_mask;		/* bn_attn, sfp: what a selection made
 				   while training zeroes (OPR_SOFT_*) */
 };
