@@ -90,7 +90,7 @@ $B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60.onnx --passes bn_attn --tar
 	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $H $T \
 	--report f56_bn_attn_noaug_cap60.json > f56_bn_attn_noaug_cap60.out 2>&1
 # stop 12: bn_attn's default hold (--freeze-at 0.2), no augmentation
-for seed in 0 1 2; do
+for seed in 0 1 2 3; do
 	$B "$root/models/fmnist_resnet20.onnx" r20_bn_attn_noaug_f02_s$seed.onnx --passes bn_attn \
 		--target-flops 0.5 --no-augment --seed $seed --data $F $FN --epochs 5 $T \
 		--report r20_bn_attn_noaug_f02_s$seed.json > r20_bn_attn_noaug_f02_s$seed.out 2>&1
