@@ -80,9 +80,11 @@ for run in "noaug_scale:--no-augment" "noaug_w:--no-augment --soft-mask weights"
 	$B "$root/models/fmnist_resnet20.onnx" $tag.onnx --passes bn_attn --target-flops 0.5 \
 		--data $F $FN --epochs 5 $H ${run#*:} $T --report $tag.json > $tag.out 2>&1
 done
-$B "$root/models/fmnist_resnet20.onnx" r20_l1_noaug.onnx --passes l1 --target-flops 0.5 \
-	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
-	--report r20_l1_noaug.json > r20_l1_noaug.out 2>&1
+for seed in 0 1; do
+	$B "$root/models/fmnist_resnet20.onnx" r20_l1_noaug_s$seed.onnx --passes l1 \
+		--target-flops 0.5 --data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment \
+		--seed $seed $T --report r20_l1_noaug_s$seed.json > r20_l1_noaug_s$seed.out 2>&1
+done
 $B "$S/fmnist_resnet56.onnx" f56_l1_noaug.onnx --passes l1 --target-flops 0.5 \
 	--data $F $FN --finetune-epochs 5 --bn-recal 20 --no-augment $T \
 	--report f56_l1_noaug.json > f56_l1_noaug.out 2>&1
