@@ -97,9 +97,12 @@ for seed in 0 1 2 3; do
 		--target-flops 0.5 --no-augment --seed $seed --data $F $FN --epochs 5 $T \
 		--report r20_bn_attn_noaug_f02_s$seed.json > r20_bn_attn_noaug_f02_s$seed.out 2>&1
 done
-$B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60_f02.onnx --passes bn_attn --target-flops 0.5 \
-	--max-group-ratio 0.6 --no-augment --data $F $FN --epochs 5 $T \
-	--report f56_bn_attn_noaug_cap60_f02.json > f56_bn_attn_noaug_cap60_f02.out 2>&1
+for seed in 0 1; do
+	$B "$S/fmnist_resnet56.onnx" f56_bn_attn_noaug_cap60_f02_s$seed.onnx --passes bn_attn \
+		--target-flops 0.5 --max-group-ratio 0.6 --no-augment --seed $seed --data $F $FN \
+		--epochs 5 $T --report f56_bn_attn_noaug_cap60_f02_s$seed.json \
+		> f56_bn_attn_noaug_cap60_f02_s$seed.out 2>&1
+done
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
