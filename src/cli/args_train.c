@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "passes/soft_prune.h"
+#include "passes/passes.h"
 #include "train/finetune.h"
 
 void cli_train_defaults(struct cli_args *a)
@@ -29,7 +29,7 @@ void cli_train_defaults(struct cli_args *a)
 	a->gamma_l1 = 1e-4;	/* the passes' defaults (passes.h) */
 	a->attn_t = 1.0;
 	a->norm_p = 2.0;
-	a->freeze_at = -1;	/* the pass's own (soft_prune.h) */
+	a->freeze_at = -1;	/* the pass's own (passes.h) */
 }
 
 int cli_train_batch(void)

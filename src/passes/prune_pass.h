@@ -71,7 +71,8 @@ int opr_prune_select(const struct opr_graph *g, const struct opr_deps *d,
 /*
  * Adds pass name's entry to opts->report (none: *out = NULL, OPR_OK) with
  * the budget (--max-group-ratio, when set, as the number
- * max_group_ratio), res's goal and tolerance flag, and the groups of d (g's
+ * max_group_ratio; --mac-aware with a target as mac_aware 1), res's goal
+ * and tolerance flag, and the groups of d (g's
  * analysis) with what remove keeps.  OPR_OK or OPR_ENOMEM.
  */
 int opr_prune_report_entry(const struct opr_graph *g,

@@ -32,7 +32,7 @@ struct sp {
 	struct opr_sp_masks *mk;
 	int rep;			/* index of the report entry, -1: none */
 	int n_sel;			/* selections made */
-	double freeze_at;		/* o->freeze_at or the default */
+	double freeze_at;		/* o->freeze_at or the method's */
 	int soft;			/* o->soft_mask or the method's */
 	long freeze_step;		/* the first selection at or after
 					   this step is held (hard masks) */
