@@ -27,7 +27,8 @@ struct opr_ft_run {
 	int c, h, w, k;		/* input channels and size, logits per image */
 	float *x;		/* batch * c * h * w */
 	int *labels;		/* batch */
-	float *dz;		/* batch * k: dL/dz with a teacher */
+	float *dz;		/* batch * k: dL/dz with a teacher or
+				   smoothed labels */
 	float *tz;		/* batch * k: the teacher's logits */
 	struct opr_graph *g;	/* the graph trained */
 	int *sgd_of;		/* engine tensor -> SGD tensor (-1: none) */
@@ -103,6 +104,9 @@ static int check_opts(const struct opr_ft_opts *o, struct opr_err *err)
 			   !(o->alpha >= 0 && o->alpha <= 1)))
 		return opr_errf(err, OPR_EUSAGE, "finetune: distillation wants "
 				"temperature > 0 and alpha in [0, 1]");
+	if (!(o->label_smoothing >= 0 && o->label_smoothing < 1))
+		return opr_errf(err, OPR_EUSAGE, "finetune: label smoothing "
+				"must be in [0, 1)");
 	if (o->epochs == 0 && o->bn_recal == 0)
 		return opr_errf(err, OPR_EUSAGE, "finetune: nothing to do (no "
 				"epochs and no BN recalibration)");
@@ -285,25 +289,29 @@ static int train_step(struct opr_ft_run *f, int n, double lr, double *loss,
 
 	if ((rc = check_labels(f, n, err)))
 		return rc;
-	if (!f->teacher) {
+	if (!f->teacher && o->label_smoothing == 0) {
 		if ((rc = opr_train_step(f->t, f->x, f->labels, n, &l, err)))
 			return rc;
 		*loss = l;
 	} else {
 		const float *z;
+		double a = f->teacher ? o->alpha : 0.0;
 		size_t nk = (size_t)n * (size_t)f->k;
 
-		if ((rc = opr_rt_run(f->teacher, f->x, n, f->tz, err)) ||
+		if ((f->teacher &&
+		     (rc = opr_rt_run(f->teacher, f->x, n, f->tz, err))) ||
 		    (rc = opr_train_forward(f->t, f->x, n, err)))
 			return rc;
 		z = opr_train_output(f->t, NULL);
 		memset(f->dz, 0, nk * sizeof(float));
-		*loss = (1.0 - o->alpha) *
-			opr_loss_softmax_ce(z, f->labels, n, f->k,
-					    (float)(1.0 - o->alpha), f->dz) +
-			o->alpha * opr_loss_distill(z, f->tz, n, f->k,
-						    (float)o->temperature,
-						    (float)o->alpha, f->dz);
+		*loss = (1.0 - a) *
+			opr_loss_smoothed_ce(z, f->labels, n, f->k,
+					     (float)o->label_smoothing,
+					     (float)(1.0 - a), f->dz);
+		if (f->teacher)
+			*loss += a * opr_loss_distill(z, f->tz, n, f->k,
+						      (float)o->temperature,
+						      (float)a, f->dz);
 		if ((rc = opr_train_backward(f->t, f->dz, err)))
 			return rc;
 	}
@@ -492,9 +500,17 @@ static int make_teacher(struct opr_ft_run *f, struct opr_err *err)
 	    info.nbytes != (size_t)f->o->batch * (size_t)f->k * sizeof(float))
 		return opr_errf(err, OPR_ESHAPE, "finetune: the teacher does not "
 				"give %d float logits per image", f->k);
-	f->dz = malloc((size_t)f->o->batch * (size_t)f->k * sizeof(float));
 	f->tz = malloc((size_t)f->o->batch * (size_t)f->k * sizeof(float));
-	if (!f->dz || !f->tz)
+	if (!f->tz)
+		return opr_errf(err, OPR_ENOMEM, "finetune: out of memory");
+	return OPR_OK;
+}
+
+/* The logits' gradient buffer, for a teacher or smoothed labels. */
+static int make_dz(struct opr_ft_run *f, struct opr_err *err)
+{
+	f->dz = malloc((size_t)f->o->batch * (size_t)f->k * sizeof(float));
+	if (!f->dz)
 		return opr_errf(err, OPR_ENOMEM, "finetune: out of memory");
 	return OPR_OK;
 }
@@ -561,7 +577,9 @@ int opr_finetune(struct opr_graph *g, const struct opr_dataset *ds,
 	    (rc = make_batcher(&f, f.train_idx, f.n_train, 1, &f.train_b, err)) ||
 	    (f.n_val > 0 &&
 	     (rc = make_batcher(&f, f.val_idx, f.n_val, 0, &f.val_b, err))) ||
-	    (o->teacher && (rc = make_teacher(&f, err))))
+	    (o->teacher && (rc = make_teacher(&f, err))) ||
+	    ((o->teacher || o->label_smoothing > 0) &&
+	     (rc = make_dz(&f, err))))
 		goto out;
 	rc = train_epochs(&f, res, err);
 out:

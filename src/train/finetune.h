@@ -15,8 +15,8 @@
  *      augmentation) by training-mode forward passes with cumulative
  *      averaging (OPR_TRAIN_BN_CUMULATIVE); nothing else changes;
  *   3. epochs of SGD: per step, a shuffled, augmented batch, the loss
- *      (softmax cross-entropy, or (1 - alpha) CE + alpha T^2 KL with a
- *      teacher), backward, the update at the schedule's rate for that step
+ *      (softmax cross-entropy, its labels smoothed by label_smoothing,
+ *      or (1 - alpha) CE + alpha T^2 KL with a teacher), backward, the update at the schedule's rate for that step
  *      (default: cosine from lr to 0 over all steps), the hard masks;
  *      BatchNormalization in training mode with momentum updates of the
  *      running statistics, as torch's train();
@@ -99,6 +99,8 @@ struct opr_ft_opts {
 	double temperature;	/* distillation T > 0 (default 4) */
 	double alpha;		/* distillation weight in [0, 1] (default
 				   0.9) */
+	double label_smoothing;	/* eps in [0, 1) of the cross-entropy's
+				   smoothed labels (default 0: none) */
 	int bn_recal;		/* batches of BN recalibration before
 				   training (0: none) */
 	const struct opr_ft_mask *masks; /* fixed (hard) masks, or NULL */

@@ -1,8 +1,9 @@
 /*
  * loss.c - the training losses on logits [n][k]: softmax cross-entropy
- * against labels, and the distillation loss against a teacher's logits at
- * a temperature.  Log-sum-exp is taken from the row maximum, in double;
- * probabilities are recomputed from it, so any k works without a buffer.
+ * against labels (optionally smoothed), and the distillation loss against
+ * a teacher's logits at a temperature.  Log-sum-exp is taken from the row
+ * maximum, in double; probabilities are recomputed from it, so any k works
+ * without a buffer.
  */
 #include <math.h>
 
@@ -22,10 +23,10 @@ static double lse_row(const float *z, int k, double T)
 	return m + log(s);
 }
 
-double opr_loss_softmax_ce(const float *z, const int *labels, int n, int k,
-			   float w, float *dz)
+double opr_loss_smoothed_ce(const float *z, const int *labels, int n, int k,
+			    float eps, float w, float *dz)
 {
-	double total = 0;
+	double total = 0, off = (double)eps / k, on = 1.0 - eps + off;
 	int i, j;
 
 	if (n < 1 || k < 1)
@@ -34,16 +35,27 @@ double opr_loss_softmax_ce(const float *z, const int *labels, int n, int k,
 		const float *zi = z + (int64_t)i * k;
 		float *di = dz ? dz + (int64_t)i * k : NULL;
 		int y = labels[i];
-		double lse;
+		double lse, dot = 0;
 
 		if (y < 0 || y >= k)
 			continue;
 		lse = lse_row(zi, k, 1.0);
-		for (j = 0; di && j < k; j++)
-			di[j] += (float)(w * (exp(zi[j] - lse) - (j == y)) / n);
-		total += lse - zi[y];
+		for (j = 0; j < k; j++) {
+			double q = j == y ? on : off;
+
+			dot += q * zi[j];
+			if (di)
+				di[j] += (float)(w * (exp(zi[j] - lse) - q) / n);
+		}
+		total += lse - dot;
 	}
 	return total / n;
+}
+
+double opr_loss_softmax_ce(const float *z, const int *labels, int n, int k,
+			   float w, float *dz)
+{
+	return opr_loss_smoothed_ce(z, labels, n, k, 0.0f, w, dz);
 }
 
 double opr_loss_distill(const float *z, const float *teacher, int n, int k,

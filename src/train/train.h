@@ -201,6 +201,15 @@ double opr_loss_softmax_ce(const float *z, const int *labels, int n, int k,
 			   float w, float *dz);
 
 /*
+ * As opr_loss_softmax_ce(), against smoothed labels (Szegedy et al.): the
+ * target of a row is 1 - eps + eps / k at its label and eps / k elsewhere,
+ * 0 <= eps <= 1 (0: plain cross-entropy).  The gradient is
+ * w * (softmax(z) - target) / n.
+ */
+double opr_loss_smoothed_ce(const float *z, const int *labels, int n, int k,
+			    float eps, float w, float *dz);
+
+/*
  * Knowledge distillation (Hinton et al.): with p = softmax(teacher / T)
  * and q = softmax(z / T) per row, returns T^2 * mean_rows KL(p || q) and,
  * when dz is non-NULL, adds w * d/dz of it, i.e. w * T * (q - p) / n.

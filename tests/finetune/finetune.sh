@@ -43,6 +43,13 @@ determinism)
 	want_rc 0
 	cmp -s "$scratch/d1.onnx" "$scratch/d3.onnx" &&
 		fail "another seed gave the same model"
+	# smoothed labels reach the loss: the same seed, another model
+	ft "$model" "$scratch/d4.onnx" --data "$data" --epochs 1 \
+		--batch 64 --limit 128 --threads 2 --seed 7 $norm \
+		--label-smoothing 0.1
+	want_rc 0
+	cmp -s "$scratch/d1.onnx" "$scratch/d4.onnx" &&
+		fail "--label-smoothing 0.1 gave the model of no smoothing"
 	;;
 loss)
 	need_data
@@ -131,6 +138,8 @@ usage)
 	ft "$model" "$o" --data "$data" --epochs 1 --lr 0; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --lr x; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --alpha 2; want_usage_error
+	ft "$model" "$o" --data "$data" --epochs 1 --label-smoothing 1
+	want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --val-split 1; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --bn-recal 0; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs -1; want_usage_error

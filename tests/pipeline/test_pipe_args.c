@@ -149,6 +149,18 @@ int main(void)
 	      OPR_EUSAGE, "--crop-pad", &a);
 	check("--passes l1 --ratio 0.5 --data idx:d --crop-pad 2", OPR_EUSAGE,
 	      "--crop-pad does not apply without training", &a);
+	/* --label-smoothing: default 0, in [0, 1), a training option */
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1", OPR_OK, NULL,
+	      &a);
+	EXPECT(a.label_smoothing == 0);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 "
+	      "--label-smoothing 0.1", OPR_OK, NULL, &a);
+	EXPECT(a.label_smoothing == 0.1);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 "
+	      "--label-smoothing 1", OPR_EUSAGE, "--label-smoothing", &a);
+	check("--passes l1 --ratio 0.5 --data idx:d --label-smoothing 0.1",
+	      OPR_EUSAGE, "--label-smoothing does not apply without training",
+	      &a);
 	/* --mac-aware: with --target-flops only */
 	check("--passes l1 --target-flops 0.5 --mac-aware", OPR_OK, NULL, &a);
 	EXPECT(a.mac_aware == 1);

@@ -429,12 +429,74 @@ static void test_views(void)
 
 /* ---- losses and a small network ---- */
 
+/* A loss of logits z [4][5]: adds w * its gradient to dz when non-NULL. */
+typedef double (*loss_fn)(const float *z, const float *tz, float w,
+			  float *dz);
+
+static const int loss_labels[4] = { 2, 0, 4, 1 };
+
+static double distill_T25(const float *z, const float *tz, float w, float *dz)
+{
+	return opr_loss_distill(z, tz, 4, 5, 2.5f, w, dz);
+}
+
+static double smoothed_ce(const float *z, const float *tz, float w, float *dz)
+{
+	(void)tz;
+	return opr_loss_smoothed_ce(z, loss_labels, 4, 5, 0.1f, w, dz);
+}
+
+/* Largest relative error of f's gradient (weight 0.7) against central
+ * differences in double. */
+static double loss_grad_error(loss_fn f, float *z, const float *tz)
+{
+	float dz[20] = { 0 };
+	double e = 0, h = 1e-3;
+	int i;
+
+	f(z, tz, 0.7f, dz);
+	for (i = 0; i < 20; i++) {
+		float keep = z[i], zp = keep + (float)h, zm = keep - (float)h;
+		double fd;
+
+		z[i] = zp;
+		fd = f(z, tz, 0.7f, NULL);
+		z[i] = zm;
+		fd -= f(z, tz, 0.7f, NULL);
+		z[i] = keep;
+		fd = 0.7 * fd / ((double)zp - zm);
+		e = fmax(e, fabs(fd - dz[i]) / fmax(fabs(fd), 1e-3));
+	}
+	return e;
+}
+
+/* Smoothed CE is (1 - eps) CE + eps * mean over classes of -log softmax. */
+static double smoothed_by_parts(const float *z, double eps)
+{
+	double total = 0;
+	int i, j;
+
+	for (i = 0; i < 4; i++) {
+		const float *zi = z + i * 5;
+		double m = zi[0], s = 0, uni = 0;
+
+		for (j = 1; j < 5; j++)
+			m = fmax(m, zi[j]);
+		for (j = 0; j < 5; j++)
+			s += exp(zi[j] - m);
+		for (j = 0; j < 5; j++)
+			uni += (m + log(s) - zi[j]) / 5;
+		total += (1 - eps) * (m + log(s) - zi[loss_labels[i]]) +
+			 eps * uni;
+	}
+	return total / 4;
+}
+
 static void test_losses(void)
 {
-	static const int labels[4] = { 2, 0, 4, 1 };
 	unsigned seed = 8;
-	float z[20], tz[20], dz[20];
-	double e = 0, h = 1e-3;
+	float z[20], tz[20];
+	double e, v;
 	struct opr_graph *g;
 	int i, nd;
 
@@ -444,33 +506,31 @@ static void test_losses(void)
 	tb_init(g, "C", 1, D(5), &seed, 0.5f, 0);
 	nd = tb_node(g, "Gemm", S("x", "W", "C"), 3, S("y"), 1);
 	tb_attr_i(g, nd, "transB", 1);
-	check("SoftmaxCrossEntropy", "gemm_softmax_ce", g, 4, NULL, 0, 2, labels);
-	/* distillation: the function against its own differences in double */
+	check("SoftmaxCrossEntropy", "gemm_softmax_ce", g, 4, NULL, 0, 2,
+	      loss_labels);
 	for (i = 0; i < 20; i++) {
 		z[i] = tc_rand(&seed) * 3;
 		tz[i] = tc_rand(&seed) * 3;
-		dz[i] = 0;
 	}
-	opr_loss_distill(z, tz, 4, 5, 2.5f, 0.7f, dz);
-	for (i = 0; i < 20; i++) {
-		float keep = z[i], zp, zm;
-		double fd;
-
-		zp = keep + (float)h;
-		zm = keep - (float)h;
-		z[i] = zp;
-		fd = opr_loss_distill(z, tz, 4, 5, 2.5f, 0.7f, NULL);
-		z[i] = zm;
-		fd -= opr_loss_distill(z, tz, 4, 5, 2.5f, 0.7f, NULL);
-		z[i] = keep;
-		fd = 0.7 * fd / ((double)zp - zm);
-		e = fmax(e, fabs(fd - dz[i]) / fmax(fabs(fd), 1e-3));
-	}
+	/* distillation: the function against its own differences */
+	e = loss_grad_error(distill_T25, z, tz);
 	TC_CHECK(e < 1e-3, "distillation gradient: relative error %.3g", e);
 	TC_CHECK(fabs(opr_loss_distill(tz, tz, 4, 5, 2.5f, 1, NULL)) < 1e-12,
 		 "distillation of a model with itself is not 0");
 	printf("%-20s max relative error %.2e\n", "distill_T2.5", e);
 	tc_note("Distillation(KL, T)", e);
+	/* smoothed labels: the gradient, and the value by its two parts */
+	e = loss_grad_error(smoothed_ce, z, NULL);
+	TC_CHECK(e < 1e-3, "smoothed CE gradient: relative error %.3g", e);
+	v = opr_loss_smoothed_ce(z, loss_labels, 4, 5, 0.1f, 1, NULL);
+	TC_CHECK(fabs(v - smoothed_by_parts(z, (double)0.1f)) < 1e-9,
+		 "smoothed CE %.9f, by parts %.9f", v,
+		 smoothed_by_parts(z, (double)0.1f));
+	TC_CHECK(opr_loss_smoothed_ce(z, loss_labels, 4, 5, 0, 1, NULL) ==
+		 opr_loss_softmax_ce(z, loss_labels, 4, 5, 1, NULL),
+		 "smoothing 0 is not plain cross-entropy");
+	printf("%-20s max relative error %.2e\n", "smoothed_ce_0.1", e);
+	tc_note("SoftmaxCE(smoothed)", e);
 }
 
 static void test_mini_resnet(void)
