@@ -11,6 +11,9 @@
  *    "eval_data", "eval_images", "accuracy_before", "accuracy_pruned",
  *    "accuracy_after", "loss_before", "loss_pruned", "loss_after",
  *    "accuracy_drop", "max_acc_drop", "gate",
+ *    "recipe": {"seed", "lr", "batch", "weight_decay", "momentum",
+ *        "nesterov", "crop_pad", "flip", "label_smoothing", "distill",
+ *        "temperature", "alpha"},
  *    "pass_training": {"epochs", "epoch_log": [...]},
  *    "finetune": {"epochs", "epochs_done", "steps", "seconds",
  *        "images_per_s", "first_loss", "last_loss", "train_images",
@@ -291,6 +294,26 @@ static void write_totals(FILE *f, const struct cli_pipe *p)
 	fprintf(f, ", \"gate\": %s", gate[p->gate]);
 }
 
+/* The "recipe" object: the training options shared by the passes'
+ * training and the fine-tuning (null when nothing trains). */
+static void write_recipe(FILE *f, const struct cli_pipe *p)
+{
+	const struct opr_ft_opts *o = &p->pass_ft;
+
+	if (!p->train) {
+		fprintf(f, "null");
+		return;
+	}
+	fprintf(f, "{\"seed\": %llu, \"lr\": %.9g, \"batch\": %d, "
+		"\"weight_decay\": %.9g, \"momentum\": %.9g, \"nesterov\": %s,"
+		"\n  \"crop_pad\": %d, \"flip\": %s, \"label_smoothing\": %.9g, "
+		"\"distill\": %s, \"temperature\": %.9g, \"alpha\": %.9g}",
+		(unsigned long long)o->seed, o->lr, o->batch, o->weight_decay,
+		o->momentum, o->nesterov ? "true" : "false", o->pad,
+		o->flip ? "true" : "false", o->label_smoothing,
+		o->teacher ? "true" : "false", o->temperature, o->alpha);
+}
+
 /* Writes the body of the report to f; arg is the struct cli_pipe. */
 static void report_body(FILE *f, const void *arg)
 {
@@ -309,6 +332,8 @@ static void report_body(FILE *f, const void *arg)
 	}
 	fprintf(f, "]");
 	write_totals(f, p);
+	fprintf(f, ",\n \"recipe\": ");
+	write_recipe(f, p);
 	fprintf(f, ",\n \"pass_training\": ");
 	if (p->pass_hooks.n_epochs) {
 		fprintf(f, "{\"epochs\": %d, \"epoch_log\": ", p->pass_ft.epochs);

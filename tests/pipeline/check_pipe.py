@@ -5,7 +5,7 @@
       the report of a run with --finetune-epochs has every key with
       consistent values: params >= non-zero params (model and passes), the
       passes' MACs chain from before to after, file sizes, the fine-tuning
-      summary, accuracies equal to what `onnx-prune eval` says on IN and
+      summary, the recipe, accuracies equal to what `onnx-prune eval` says on IN and
       OUT, and top-1 after fine-tuning >= top-1 of the run without it
   zeros PLAIN TUNED
       every FC weight zero in PLAIN (fc3sigma, no fine-tuning) is still
@@ -24,7 +24,7 @@ KEYS = ["input", "output", "passes", "before", "after", "params_kept",
         "output_bytes", "output_data_bytes", "eval_data", "eval_images",
         "accuracy_before", "accuracy_pruned", "accuracy_after", "loss_before",
         "loss_pruned", "loss_after", "accuracy_drop", "max_acc_drop", "gate",
-        "pass_training", "finetune", "pass_reports"]
+        "recipe", "pass_training", "finetune", "pass_reports"]
 FT_KEYS = ["epochs", "epochs_done", "steps", "seconds", "images_per_s",
            "first_loss", "last_loss", "train_images", "val_images",
            "bn_recal_batches", "accuracy_recal", "fixed_masks", "distill",
@@ -77,6 +77,13 @@ def report(binary, model, out, path, noft_path, spec):
     assert r["output_bytes"] == os.path.getsize(out), r["output_bytes"]
     assert r["output_data_bytes"] is None
     assert r["gate"] is None and r["max_acc_drop"] is None
+    # the recipe: what pipeline.sh gave, the defaults for the rest
+    assert n["recipe"] is None, n["recipe"]
+    assert r["recipe"] == {"seed": 0, "lr": 0.01, "batch": 64,
+                           "weight_decay": 5e-4, "momentum": 0.9,
+                           "nesterov": True, "crop_pad": 4, "flip": True,
+                           "label_smoothing": 0.05, "distill": False,
+                           "temperature": 4, "alpha": 0.9}, r["recipe"]
     ft = r["finetune"]
     assert ft is not None and n["finetune"] is None
     for k in FT_KEYS:

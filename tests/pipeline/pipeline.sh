@@ -35,7 +35,7 @@ finetune)
 	want_rc 0
 	want_out "summary"
 	run "$bin" "$model" "$scratch/ft.onnx" $common --finetune-epochs 1 \
-		--limit 1000 --report "$scratch/ft.json"
+		--limit 1000 --label-smoothing 0.05 --report "$scratch/ft.json"
 	want_rc 0
 	want_out "fine-tuned 16 steps, 1 epoch on 1000 images"
 	want_out "top-1"
