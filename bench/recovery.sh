@@ -103,6 +103,28 @@ for seed in 0 1; do
 		--epochs 5 $T --report f56_bn_attn_noaug_cap60_f02_s$seed.json \
 		> f56_bn_attn_noaug_cap60_f02_s$seed.out 2>&1
 done
+# stop 13: recipe changes around bn_attn's default (seeds 0 and 1), and
+# sfp and bn_scale without augmentation like l1 and bn_attn above
+for run in "b64:--batch 64" "ls1:--label-smoothing 0.1" "wd1:--wd 1e-4" \
+	"flip:--crop-pad 0"; do
+	aug=--no-augment
+	[ "${run%%:*}" = flip ] && aug=
+	for seed in 0 1; do
+		tag=r20_bn_attn_${run%%:*}_s$seed
+		$B "$root/models/fmnist_resnet20.onnx" $tag.onnx --passes bn_attn \
+			--target-flops 0.5 --data $F $FN --epochs 5 $aug ${run#*:} \
+			--seed $seed $T --report $tag.json > $tag.out 2>&1
+	done
+done
+for net in "$root/models/fmnist_resnet20.onnx:r20" "$S/fmnist_resnet56.onnx:f56"; do
+	model=${net%%:*}
+	tag=${net##*:}
+	$B "$model" ${tag}_sfp_noaug.onnx --passes sfp --target-flops 0.5 --no-augment \
+		--data $F $FN --epochs 5 $T --report ${tag}_sfp_noaug.json > ${tag}_sfp_noaug.out 2>&1
+	$B "$model" ${tag}_bn_scale_noaug.onnx --passes bn_scale --target-flops 0.5 \
+		--no-augment --data $F $FN --finetune-epochs 5 --bn-recal 20 $T \
+		--report ${tag}_bn_scale_noaug.json > ${tag}_bn_scale_noaug.out 2>&1
+done
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
@@ -113,6 +135,14 @@ for sm in scale weights; do
 		--data $C $CN --epochs 20 --distill --freeze-at 0.2 --soft-mask $sm $T \
 		--report c56_bn_attn_${sm}_f02.json > c56_bn_attn_${sm}_f02.out 2>&1
 done
+# stop 13: bn_attn with the per-group cap, sfp with scale masks (defaults
+# otherwise: bn_attn holds at 0.2, sfp at 0.6)
+$B "$S/resnet56.onnx" c56_bn_attn_cap60.onnx --passes bn_attn --target-flops 0.5 \
+	--max-group-ratio 0.6 --data $C $CN --epochs 20 --distill $T \
+	--report c56_bn_attn_cap60.json > c56_bn_attn_cap60.out 2>&1
+$B "$S/resnet56.onnx" c56_sfp_scale.onnx --passes sfp --target-flops 0.5 \
+	--soft-mask scale --data $C $CN --epochs 20 --distill $T \
+	--report c56_sfp_scale.json > c56_sfp_scale.out 2>&1
 for m in l1 bn_scale; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
 		--finetune-epochs 20 --bn-recal 20 --distill $T --report c56_$m.json > c56_$m.out 2>&1
