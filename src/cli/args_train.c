@@ -192,8 +192,8 @@ static const char *training_passes(char *buf, size_t len)
 /* Options that only set up training, and pass options with their pass. */
 static const char *const train_only[] = { "--epochs", "--lr", "--wd",
 	"--val-split", "--distill", "--teacher", "--temperature", "--alpha",
-	"--label-smoothing", "--bn-recal", "--log", "--log-every", "--no-augment", "--crop-pad",
-	"--limit" };
+	"--label-smoothing", "--bn-recal", "--log", "--log-every",
+	"--no-augment", "--crop-pad", "--limit" };
 static const struct { const char *opt, *pass, *pass2; } pass_option[] = {
 	{ "--prune-every", "bn_attn", NULL }, { "--gamma-l1", "bn_attn", NULL },
 	{ "--attn-t", "bn_attn", NULL }, { "--norm-p", "sfp", NULL },

@@ -16,8 +16,9 @@
  *      averaging (OPR_TRAIN_BN_CUMULATIVE); nothing else changes;
  *   3. epochs of SGD: per step, a shuffled, augmented batch, the loss
  *      (softmax cross-entropy, its labels smoothed by label_smoothing,
- *      or (1 - alpha) CE + alpha T^2 KL with a teacher), backward, the update at the schedule's rate for that step
- *      (default: cosine from lr to 0 over all steps), the hard masks;
+ *      or (1 - alpha) CE + alpha T^2 KL with a teacher), backward, the
+ *      update at the schedule's rate for that step (default: cosine from
+ *      lr to 0 over all steps), the hard masks;
  *      BatchNormalization in training mode with momentum updates of the
  *      running statistics, as torch's train();
  *   4. at the end of each epoch, the validation loss and top-1 (inference
