@@ -64,6 +64,7 @@ static const struct {
 	{ "--temperature", 1, FT | PR },
 	{ "--alpha", 1, FT | PR },
 	{ "--label-smoothing", 1, FT | PR },
+	{ "--ema", 1, FT | PR },
 	{ "--bn-recal", 1, FT | PR },
 	{ "--log", 1, FT | PR },
 	{ "--log-every", 1, FT | PR },

@@ -89,6 +89,8 @@ int cli_parse_train_option(const char *name, const char *val,
 	if (strcmp(name, "--label-smoothing") == 0)
 		return parse_range(name, val, 0.0, 1.0, 1, &a->label_smoothing,
 				   err);
+	if (strcmp(name, "--ema") == 0)
+		return parse_range(name, val, 0.0, 1.0, 1, &a->ema, err);
 	if (strcmp(name, "--bn-recal") == 0)
 		return cli_parse_count(name, val, 1 << 30, &a->bn_recal, err);
 	if (strcmp(name, "--log-every") == 0)
@@ -192,7 +194,7 @@ static const char *training_passes(char *buf, size_t len)
 /* Options that only set up training, and pass options with their pass. */
 static const char *const train_only[] = { "--epochs", "--lr", "--wd",
 	"--val-split", "--distill", "--teacher", "--temperature", "--alpha",
-	"--label-smoothing", "--bn-recal", "--log", "--log-every",
+	"--label-smoothing", "--ema", "--bn-recal", "--log", "--log-every",
 	"--no-augment", "--crop-pad", "--limit" };
 static const struct { const char *opt, *pass, *pass2; } pass_option[] = {
 	{ "--prune-every", "bn_attn", NULL }, { "--gamma-l1", "bn_attn", NULL },

@@ -71,6 +71,7 @@ struct cli_args {
 	double temperature;		/* --temperature (default 4) */
 	double alpha;			/* --alpha (default 0.9) */
 	double label_smoothing;		/* --label-smoothing (default 0) */
+	double ema;			/* --ema (default 0: none) */
 	int bn_recal;			/* --bn-recal B (0: none) */
 	const char *log;		/* --log FILE.jsonl, or NULL */
 	int log_every;			/* --log-every N (default 10) */

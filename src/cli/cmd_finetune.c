@@ -57,6 +57,9 @@ static void print_result(const struct cli_args *a,
 	       r->n_train, r->n_val);
 	if (r->recal_batches)
 		printf(", BN recalibrated on %d batches", r->recal_batches);
+	if (r->ema_steps)
+		printf(", weights averaged (EMA %g) over the last %ld steps",
+		       a->ema, r->ema_steps);
 	printf(", %.1f s\n", r->seconds);
 	if (r->interrupted)
 		fprintf(stderr, "onnx-prune: interrupted: writing the model "

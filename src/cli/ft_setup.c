@@ -50,6 +50,7 @@ void cli_ft_opts(const struct cli_args *a, const struct opr_preprocess *pre,
 	o->temperature = a->temperature;
 	o->alpha = a->alpha;
 	o->label_smoothing = a->label_smoothing;
+	o->ema = a->ema;
 	o->bn_recal = a->bn_recal;
 	o->log_path = a->log;
 	o->log_every = a->log_every;

@@ -13,7 +13,7 @@
  *    "accuracy_drop", "max_acc_drop", "gate",
  *    "recipe": {"seed", "lr", "batch", "weight_decay", "momentum",
  *        "nesterov", "crop_pad", "flip", "label_smoothing", "distill",
- *        "temperature", "alpha"},
+ *        "temperature", "alpha", "ema"},
  *    "pass_training": {"epochs", "epoch_log": [...]},
  *    "finetune": {"epochs", "epochs_done", "steps", "seconds",
  *        "images_per_s", "first_loss", "last_loss", "train_images",
@@ -307,11 +307,12 @@ static void write_recipe(FILE *f, const struct cli_pipe *p)
 	fprintf(f, "{\"seed\": %llu, \"lr\": %.9g, \"batch\": %d, "
 		"\"weight_decay\": %.9g, \"momentum\": %.9g, \"nesterov\": %s,"
 		"\n  \"crop_pad\": %d, \"flip\": %s, \"label_smoothing\": %.9g, "
-		"\"distill\": %s, \"temperature\": %.9g, \"alpha\": %.9g}",
+		"\"distill\": %s, \"temperature\": %.9g, \"alpha\": %.9g, "
+		"\"ema\": %.9g}",
 		(unsigned long long)o->seed, o->lr, o->batch, o->weight_decay,
 		o->momentum, o->nesterov ? "true" : "false", o->pad,
 		o->flip ? "true" : "false", o->label_smoothing,
-		o->teacher ? "true" : "false", o->temperature, o->alpha);
+		o->teacher ? "true" : "false", o->temperature, o->alpha, o->ema);
 }
 
 /* Writes the body of the report to f; arg is the struct cli_pipe. */

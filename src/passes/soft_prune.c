@@ -110,6 +110,8 @@ static int hook(void *ctx, struct opr_ft_run *run, int when,
 		s->frozen = step >= s->freeze_step;
 		s->frozen_step = step;
 		rc = reselect(s, run, s->frozen, err);
+		if (rc == OPR_OK && s->frozen)	/* the network changed */
+			opr_ft_ema_restart(run);
 	}
 	if (rc == OPR_OK && when == OPR_FT_END && !s->frozen)
 		rc = opr_sp_masks_apply(s->mk, run, s->remove, 1, err);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "train/batch.h"
+#include "train/ema.h"
 #include "train/finetune.h"
 #include "train/interrupt.h"
 #include "train/sgd.h"
@@ -20,6 +21,7 @@ struct opr_ft_run {
 	const struct opr_dataset *ds;
 	struct opr_train *t;
 	struct opr_sgd *sgd;
+	struct opr_ema *ema;	/* the weights' moving average, or NULL */
 	struct opr_rt *teacher;
 	struct opr_batcher *train_b, *val_b;
 	int *train_idx, *val_idx;
@@ -107,6 +109,9 @@ static int check_opts(const struct opr_ft_opts *o, struct opr_err *err)
 	if (!(o->label_smoothing >= 0 && o->label_smoothing < 1))
 		return opr_errf(err, OPR_EUSAGE, "finetune: label smoothing "
 				"must be in [0, 1)");
+	if (!(o->ema == 0 || (o->ema > 0 && o->ema < 1)))
+		return opr_errf(err, OPR_EUSAGE, "finetune: the moving average's "
+				"decay must be in (0, 1)");
 	if (o->epochs == 0 && o->bn_recal == 0)
 		return opr_errf(err, OPR_EUSAGE, "finetune: nothing to do (no "
 				"epochs and no BN recalibration)");
@@ -177,6 +182,24 @@ static int make_sgd(struct opr_ft_run *f, struct opr_err *err)
 					"(null)");
 		if ((rc = opr_ft_set_mask(f, o->masks[j].name, o->masks[j].keep,
 					  OPR_SGD_MASK_HARD, err)))
+			return rc;
+	}
+	return OPR_OK;
+}
+
+/* The moving average of every parameter and BN running statistic. */
+static int make_ema(struct opr_ft_run *f, struct opr_err *err)
+{
+	int i, n = opr_train_n_tensors(f->t), rc;
+
+	if ((rc = opr_ema_new(f->o->ema, &f->ema, err)))
+		return rc;
+	for (i = 0; i < n; i++) {
+		const struct opr_train_tensor *tt = opr_train_tensor(f->t, i);
+
+		if ((tt->trainable || tt->kind == OPR_TK_BN_MEAN ||
+		     tt->kind == OPR_TK_BN_VAR) &&
+		    (rc = opr_ema_add(f->ema, tt->data, (size_t)tt->numel, err)))
 			return rc;
 	}
 	return OPR_OK;
@@ -317,7 +340,11 @@ static int train_step(struct opr_ft_run *f, int n, double lr, double *loss,
 	}
 	*correct = count_correct(opr_train_output(f->t, NULL), f->labels, n,
 				 f->k);
-	return opr_sgd_step(f->sgd, lr, err);
+	if ((rc = opr_sgd_step(f->sgd, lr, err)))
+		return rc;
+	if (f->ema)
+		opr_ema_update(f->ema);
+	return OPR_OK;
 }
 
 /* The run's hook at point when, if there is one. */
@@ -377,6 +404,12 @@ int opr_ft_set_l1(struct opr_ft_run *run, const char *tensor, double l1,
 				"is no trainable tensor", tensor ? tensor :
 				"(null)");
 	return opr_sgd_set_l1(run->sgd, t, l1, err);
+}
+
+void opr_ft_ema_restart(struct opr_ft_run *run)
+{
+	if (run->ema)
+		opr_ema_restart(run->ema);
 }
 
 void opr_ft_set_test(struct opr_ft_run *run, double loss, double acc)
@@ -463,6 +496,11 @@ static int train_epochs(struct opr_ft_run *f, struct opr_ft_result *res,
 		    (rc = opr_trainlog_epoch(tl, vl, va, err)))
 			goto out;
 	}
+	if (f->ema) {
+		res->ema_steps = opr_ema_updates(f->ema);
+		opr_ema_store(f->ema);
+		opr_sgd_apply_masks(f->sgd);
+	}
 	rc = call_hook(f, OPR_FT_END, err);
 out:
 	f->tl = NULL;
@@ -475,6 +513,7 @@ static void ft_free(struct opr_ft_run *f)
 	opr_batcher_free(f->train_b);
 	opr_batcher_free(f->val_b);
 	opr_sgd_free(f->sgd);
+	opr_ema_free(f->ema);
 	opr_rt_free(f->teacher);
 	opr_train_free(f->t);
 	free(f->train_idx);
@@ -579,7 +618,8 @@ int opr_finetune(struct opr_graph *g, const struct opr_dataset *ds,
 	     (rc = make_batcher(&f, f.val_idx, f.n_val, 0, &f.val_b, err))) ||
 	    (o->teacher && (rc = make_teacher(&f, err))) ||
 	    ((o->teacher || o->label_smoothing > 0) &&
-	     (rc = make_dz(&f, err))))
+	     (rc = make_dz(&f, err))) ||
+	    (o->ema > 0 && (rc = make_ema(&f, err))))
 		goto out;
 	rc = train_epochs(&f, res, err);
 out:

@@ -22,7 +22,13 @@
  *      BatchNormalization in training mode with momentum updates of the
  *      running statistics, as torch's train();
  *   4. at the end of each epoch, the validation loss and top-1 (inference
- *      mode), logged.
+ *      mode), logged;
+ *   5. with ema > 0: the weights and BN running statistics become their
+ *      exponential moving average over the steps (ema.h; the hook may
+ *      restart it with opr_ft_ema_restart()), and the hard masks are
+ *      applied to them again.  The validation and the hook's epoch calls
+ *      see the weights being trained, not the average; the end call and
+ *      the caller see the average.
  * A hook (opr_ft_opts.hook_fn) is called at the start, every hook_every
  * steps, after every epoch and at the end; through the run handle it may
  * read and change the weights (they are g's initializer bytes), set
@@ -102,6 +108,9 @@ struct opr_ft_opts {
 				   0.9) */
 	double label_smoothing;	/* eps in [0, 1) of the cross-entropy's
 				   smoothed labels (default 0: none) */
+	double ema;		/* decay in (0, 1) of the moving average that
+				   the run ends with (ema.h; default 0: none,
+				   the last step's weights) */
 	int bn_recal;		/* batches of BN recalibration before
 				   training (0: none) */
 	const struct opr_ft_mask *masks; /* fixed (hard) masks, or NULL */
@@ -128,6 +137,7 @@ struct opr_ft_result {
 	double val_acc;		/* last validation top-1 % (NAN: none) */
 	double seconds;		/* wall time of the run */
 	int interrupted;	/* 1: stopped by Ctrl-C after a step */
+	long ema_steps;		/* steps the moving average spans (0: none) */
 };
 
 /* Fills o with the defaults above (and zeroes what has none). */
@@ -173,6 +183,12 @@ int opr_ft_set_mask(struct opr_ft_run *run, const char *tensor,
 /* The L1 coefficient (>= 0) of the trainable tensor called tensor. */
 int opr_ft_set_l1(struct opr_ft_run *run, const char *tensor, double l1,
 		  struct opr_err *err);
+
+/*
+ * Restarts the moving average of the weights (opts.ema) from the current
+ * ones, e.g. when a pass has just changed the network; no-op without one.
+ */
+void opr_ft_ema_restart(struct opr_ft_run *run);
 
 /*
  * Test loss and top-1 % to add to this epoch's log record (call from the

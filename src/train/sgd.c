@@ -296,6 +296,15 @@ int opr_sgd_step(struct opr_sgd *s, double lr, struct opr_err *err)
 	return OPR_OK;
 }
 
+void opr_sgd_apply_masks(struct opr_sgd *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_t; i++)
+		if (s->t[i].keep)
+			apply_mask(&s->t[i], s->t[i].keep);
+}
+
 void opr_sgd_reset(struct opr_sgd *s)
 {
 	int i;

@@ -141,6 +141,13 @@ int opr_sgd_set_mask(struct opr_sgd *s, int t, const unsigned char *keep,
 int opr_sgd_step(struct opr_sgd *s, double lr, struct opr_err *err);
 
 /*
+ * Applies the hard masks again: zeroes the masked parameters and their
+ * momentum (after the parameters were written from outside, e.g. by
+ * opr_ema_store()).
+ */
+void opr_sgd_apply_masks(struct opr_sgd *s);
+
+/*
  * Forgets every momentum buffer, so that the next step starts them again
  * as the first one does (e.g. after the weights were changed from
  * outside).  Masks stay.

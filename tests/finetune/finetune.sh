@@ -50,6 +50,17 @@ determinism)
 	want_rc 0
 	cmp -s "$scratch/d1.onnx" "$scratch/d4.onnx" &&
 		fail "--label-smoothing 0.1 gave the model of no smoothing"
+	# the moving average is what is written, the same bits every run
+	for i in 5 6; do
+		ft "$model" "$scratch/d$i.onnx" --data "$data" --epochs 1 \
+			--batch 64 --limit 128 --threads 2 --seed 7 $norm --ema 0.9
+		want_rc 0
+		want_out "weights averaged (EMA 0.9) over the last 2 steps"
+	done
+	cmp -s "$scratch/d5.onnx" "$scratch/d6.onnx" ||
+		fail "two runs with --ema and the same seed differ"
+	cmp -s "$scratch/d1.onnx" "$scratch/d5.onnx" &&
+		fail "--ema 0.9 gave the model of the last step"
 	;;
 loss)
 	need_data
@@ -138,6 +149,8 @@ usage)
 	ft "$model" "$o" --data "$data" --epochs 1 --lr 0; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --lr x; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --alpha 2; want_usage_error
+	ft "$model" "$o" --data "$data" --epochs 1 --ema 1; want_usage_error
+	ft "$model" "$o" --data "$data" --epochs 1 --ema -0.5; want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --label-smoothing 1
 	want_usage_error
 	ft "$model" "$o" --data "$data" --epochs 1 --val-split 1; want_usage_error

@@ -79,11 +79,11 @@ def report(binary, model, out, path, noft_path, spec):
     assert r["gate"] is None and r["max_acc_drop"] is None
     # the recipe: what pipeline.sh gave, the defaults for the rest
     assert n["recipe"] is None, n["recipe"]
-    assert r["recipe"] == {"seed": 0, "lr": 0.01, "batch": 64,
-                           "weight_decay": 5e-4, "momentum": 0.9,
-                           "nesterov": True, "crop_pad": 4, "flip": True,
-                           "label_smoothing": 0.05, "distill": False,
-                           "temperature": 4, "alpha": 0.9}, r["recipe"]
+    want = {"seed": 0, "lr": 0.01, "batch": 64, "weight_decay": 5e-4,
+            "momentum": 0.9, "nesterov": True, "crop_pad": 4, "flip": True,
+            "label_smoothing": 0.05, "distill": False, "temperature": 4,
+            "alpha": 0.9, "ema": 0}
+    assert r["recipe"] == want, r["recipe"]
     ft = r["finetune"]
     assert ft is not None and n["finetune"] is None
     for k in FT_KEYS:

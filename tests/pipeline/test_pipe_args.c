@@ -161,6 +161,15 @@ int main(void)
 	check("--passes l1 --ratio 0.5 --data idx:d --label-smoothing 0.1",
 	      OPR_EUSAGE, "--label-smoothing does not apply without training",
 	      &a);
+	/* --ema: default 0 (none), in [0, 1), a training option */
+	EXPECT(a.ema == 0);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --ema 0.998",
+	      OPR_OK, NULL, &a);
+	EXPECT(a.ema == 0.998);
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --ema 1",
+	      OPR_EUSAGE, "--ema", &a);
+	check("--passes l1 --ratio 0.5 --data idx:d --ema 0.9", OPR_EUSAGE,
+	      "--ema does not apply without training", &a);
 	/* --mac-aware: with --target-flops only */
 	check("--passes l1 --target-flops 0.5 --mac-aware", OPR_OK, NULL, &a);
 	EXPECT(a.mac_aware == 1);

@@ -18,7 +18,8 @@
  *   freeze          bn_attn with --freeze-at 0.5: the selection at step 8
  *                   of 12 is the last, held: its filters stay zero at
  *                   every later step, the report marks it, and the pruned
- *                   model computes what the trained masked one did;
+ *                   model computes what the trained masked one did (also
+ *                   with --ema, whose average is another model);
  *                   without --freeze-at bn_attn holds at 0.2, sfp at 0.6
  *   refuse          sfp without data is OPR_EUSAGE, saying what it needs
  *   determinism     the same seed gives the same bytes (both passes)
@@ -292,6 +293,9 @@ static int watch_hook(void *ctx, struct opr_ft_run *run, int when,
 	return OPR_OK;
 }
 
+/* The --ema decay of run_loop()'s training (0: none). */
+static double loop_ema;
+
 /*
  * Runs pass on the tiny model (seed 5) with 192 images, epochs, the
  * budget (ratio or target), every (bn_attn's prune_every) and freeze
@@ -319,6 +323,7 @@ static struct opr_graph *run_loop(const char *pass, int epochs, double ratio,
 	w->scale = soft == OPR_SOFT_SCALE ||
 		   (soft == OPR_SOFT_DEFAULT && !strcmp(pass, "bn_attn"));
 	sp_ft_opts(&ft, epochs);
+	ft.ema = loop_ema;
 	ft.hook_fn = watch_hook;
 	ft.hook_fn_ctx = w;
 	ft.hook_every = 1;
@@ -501,7 +506,8 @@ static void case_freeze(void)
 {
 	struct opr_report rep;
 	struct watch w;
-	struct opr_graph *g;
+	struct opr_graph *g, *g2;
+	const struct opr_value *a, *b;
 	const struct opr_report_pass *p;
 	int i;
 
@@ -520,6 +526,20 @@ static void case_freeze(void)
 	       w.held_regrew ? "GREW BACK" : "stayed zero");
 	CHECK(!w.held_regrew);
 	opr_report_clear(&rep);
+	/* with --ema the run ends with the average, restarted at the hold:
+	   the held filters are zero in it, the pruned model computes what
+	   it does, and it is not the last step's model */
+	loop_ema = 0.5;
+	g2 = run_loop("bn_attn", 2, -1, 0.6, 4, 0.5, 8, OPR_SOFT_DEFAULT, &rep,
+		      &w);
+	loop_ema = 0;
+	check_loop("bn_attn", g2, &rep, &w, 3, 4);
+	a = sp_conv_weight(g, sp_conv_names[1]);
+	b = sp_conv_weight(g2, sp_conv_names[1]);
+	CHECK(a && b && a->nbytes == b->nbytes &&
+	      memcmp(a->data, b->data, a->nbytes) != 0);
+	opr_report_clear(&rep);
+	opr_graph_free(g2);
 	opr_graph_free(g);
 	/* no --freeze-at: bn_attn's own 0.2 holds the selection at step 4
 	   (the first at or after step 2.4 of 12); sfp's own is 0.6 */

@@ -3,7 +3,8 @@
  * out by hand from PyTorch's update (torch.optim.SGD, see sgd.h): plain,
  * momentum, Nesterov, dampening (the first step's buffer is g, not
  * (1 - d) g), coupled and decoupled decay, no-decay tensors, the L1 term,
- * hard, replaced and soft masks (parameters and momentum zeroed), reset,
+ * hard, replaced and soft masks (parameters and momentum zeroed), masks
+ * applied again after an outside write, reset,
  * unbound gradients and bad options.  torch_ref.py checks longer runs
  * against PyTorch itself.
  *
@@ -139,6 +140,11 @@ static void test_masks(void)
 	CHECK(p[0] == 0.0f && b[0] == 0.0f, "new mask not applied");
 	CHECK_NEAR(p[1], -0.1, TOL);	/* buffer 0 -> 0.9 * 0 + 1 */
 	CHECK_NEAR(b[1], 1.0, TOL);
+	/* Written from outside (an average stored): apply_masks re-zeroes. */
+	p[0] = 5.0f;
+	p[1] = 6.0f;
+	opr_sgd_apply_masks(s);
+	CHECK(p[0] == 0.0f && p[1] == 6.0f, "apply_masks: %g %g", p[0], p[1]);
 	/* Soft: zeroed once, then trains. */
 	CHECK(opr_sgd_set_mask(s, 0, keep, OPR_SGD_MASK_SOFT, NULL) == OPR_OK,
 	      "soft");

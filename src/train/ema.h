@@ -1,0 +1,57 @@
+/*
+ * ema.h - an exponential moving average of a list of float tensors that
+ * the caller owns (the training engine's parameters and BatchNormalization
+ * statistics): the weights a run exports with --ema.
+ *
+ * After the k-th update since the start or the last restart (k = 1, 2,
+ * ...), with D the decay given to opr_ema_new():
+ *
+ *	d = min(D, (1 + k) / (10 + k))
+ *	avg = d * avg + (1 - d) * x
+ *
+ * and avg starts as a copy of x.  The warm-up of d (timm's ModelEmaV3 and
+ * TensorFlow's ExponentialMovingAverage with num_updates) keeps the first
+ * weights from dominating a short run: d is 0.18 at the first update and
+ * reaches D = 0.999 after 8990.  Arithmetic is float32 in a fixed order,
+ * single-threaded, so the same updates give the same bits.
+ *
+ * Errors: OPR_EUSAGE for a bad decay or tensor, OPR_ENOMEM.
+ */
+#ifndef OPR_TRAIN_EMA_H
+#define OPR_TRAIN_EMA_H
+
+#include <stddef.h>
+
+#include "onnx_prune.h"
+
+struct opr_ema;
+
+/*
+ * Creates an average with decay D in (0, 1) and no tensors.  On success
+ * *out owns it (free with opr_ema_free()); on failure *out is NULL.
+ */
+int opr_ema_new(double decay, struct opr_ema **out, struct opr_err *err);
+
+/* Frees e and its copies.  NULL is a no-op. */
+void opr_ema_free(struct opr_ema *e);
+
+/*
+ * Adds the n >= 1 floats at x, which must stay valid while e uses them;
+ * the average of x starts as a copy of x now.
+ */
+int opr_ema_add(struct opr_ema *e, const float *x, size_t n,
+		struct opr_err *err);
+
+/* One update of every tensor's average from its current x (see above). */
+void opr_ema_update(struct opr_ema *e);
+
+/* Forgets the history: every average becomes a copy of its x, k = 0. */
+void opr_ema_restart(struct opr_ema *e);
+
+/* Updates since the start or the last restart. */
+long opr_ema_updates(const struct opr_ema *e);
+
+/* Writes every average over its x (the caller's tensors). */
+void opr_ema_store(const struct opr_ema *e);
+
+#endif
