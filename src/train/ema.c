@@ -17,6 +17,7 @@ struct ema_tensor {
 struct opr_ema {
 	double decay;		/* D */
 	long k;			/* updates since the start or restart */
+	double pw;		/* D^k */
 	struct ema_tensor *t;
 	int n_t, cap;
 };
@@ -30,6 +31,7 @@ int opr_ema_new(double decay, struct opr_ema **out, struct opr_err *err)
 	if (!(*out = calloc(1, sizeof(**out))))
 		return opr_errf(err, OPR_ENOMEM, "ema: out of memory");
 	(*out)->decay = decay;
+	(*out)->pw = 1.0;
 	return OPR_OK;
 }
 
@@ -80,9 +82,11 @@ void opr_ema_update(struct opr_ema *e)
 	size_t j;
 	int i;
 
+	/* d_k = D (1 - D^(k-1)) / (1 - D^k), from D^(k-1) in e->pw */
 	e->k++;
-	w = (1.0 + (double)e->k) / (10.0 + (double)e->k);
-	d = (float)(w < e->decay ? w : e->decay);
+	w = e->decay * (1.0 - e->pw) / (1.0 - e->pw * e->decay);
+	e->pw *= e->decay;
+	d = (float)w;
 	c = 1.0f - d;
 	for (i = 0; i < e->n_t; i++) {
 		float *restrict a = e->t[i].avg;
@@ -98,6 +102,7 @@ void opr_ema_restart(struct opr_ema *e)
 	int i;
 
 	e->k = 0;
+	e->pw = 1.0;
 	for (i = 0; i < e->n_t; i++)
 		memcpy(e->t[i].avg, e->t[i].x, e->t[i].n * sizeof(float));
 }

@@ -3,16 +3,18 @@
  * the caller owns (the training engine's parameters and BatchNormalization
  * statistics): the weights a run exports with --ema.
  *
- * After the k-th update since the start or the last restart (k = 1, 2,
- * ...), with D the decay given to opr_ema_new():
+ * The average of the updates k = 1, 2, ... since the start or the last
+ * restart, each weighted D times the one after it, with D the decay given
+ * to opr_ema_new(): TensorFlow's zero-debiased moving average,
  *
- *	d = min(D, (1 + k) / (10 + k))
- *	avg = d * avg + (1 - d) * x
+ *	m_k = D m_(k-1) + (1 - D) x_k,  m_0 = 0,  avg_k = m_k / (1 - D^k)
  *
- * and avg starts as a copy of x.  The warm-up of d (timm's ModelEmaV3 and
- * TensorFlow's ExponentialMovingAverage with num_updates) keeps the first
- * weights from dominating a short run: d is 0.18 at the first update and
- * reaches D = 0.999 after 8990.  Arithmetic is float32 in a fixed order,
+ * kept as avg_k = d_k avg_(k-1) + (1 - d_k) x_k with
+ * d_k = D (1 - D^(k-1)) / (1 - D^k).  So avg_1 = x_1, a short run
+ * averages all its updates nearly alike, and a long one the last
+ * 1 / (1 - D) or so (D = 0.998: about 500 steps, the weight of an update
+ * halving every 346).  Before the first update avg is x as it was when
+ * added or restarted.  Arithmetic is float32 in a fixed order,
  * single-threaded, so the same updates give the same bits.
  *
  * Errors: OPR_EUSAGE for a bad decay or tensor, OPR_ENOMEM.

@@ -1,8 +1,8 @@
 /*
  * test_ema.c - the moving average of the weights (src/train/ema.c): the
- * warmed-up decay against values worked out by hand, a long run against
- * the formula of ema.h in double precision, restart, store, and bad
- * arguments.
+ * debiased average against values worked out by hand, a long run against
+ * the formula of ema.h (m_k / (1 - D^k)) in double precision, restart,
+ * store, and bad arguments.
  *
  * Usage: tp_ema (no arguments).
  */
@@ -28,9 +28,10 @@ static struct opr_ema *make(double decay, float *x, size_t n)
 
 /*
  * D = 0.5, x0 = {1, 2}:
- *   k = 1, d = 2/11, x = {3, 4}: avg = {29/11, 40/11}
- *   k = 2, d = 3/12, x = {5, 6}: avg = {29/44 + 15/4, 40/44 + 18/4}
- *   k = 8, d = 9/18 = D; later d stays D.
+ *   k = 1, x = {3, 4}: m = {1.5, 2}, avg = m / 0.5 = {3, 4} (x0 is gone)
+ *   k = 2, x = {5, 6}: m = {3.25, 4}, avg = m / 0.75 = {13/3, 16/3}
+ * restart at x = {8, 0}, 7 updates, then x = {8, 16}:
+ *   avg[0] = 8; m[1] = 0.5 * 16, avg[1] = 8 / (1 - 2^-8) = 2048/255
  */
 static void test_hand(void)
 {
@@ -47,15 +48,13 @@ static void test_hand(void)
 	CHECK(opr_ema_updates(e) == 2, "updates %ld", opr_ema_updates(e));
 	x[0] = x[1] = 0;
 	opr_ema_store(e);
-	CHECK_NEAR(x[0], 29.0 / 44 + 15.0 / 4, TOL);
-	CHECK_NEAR(x[1], 40.0 / 44 + 18.0 / 4, TOL);
+	CHECK_NEAR(x[0], 13.0 / 3, TOL);
+	CHECK_NEAR(x[1], 16.0 / 3, TOL);
 	/* restart: the average is x again, k = 0 */
 	x[0] = 8;
 	x[1] = 0;
 	opr_ema_restart(e);
 	CHECK(opr_ema_updates(e) == 0, "restart kept %ld", opr_ema_updates(e));
-	/* seven updates at x = {8, 0} keep avg[0] at 8; then x[1] = 16 with
-	   k = 8, where d = D: avg[1] = 0.5 * 0 + 0.5 * 16 */
 	for (k = 0; k < 7; k++)
 		opr_ema_update(e);
 	x[1] = 16;
@@ -63,7 +62,7 @@ static void test_hand(void)
 	x[0] = x[1] = -1;
 	opr_ema_store(e);
 	CHECK_NEAR(x[0], 8.0, TOL);
-	CHECK_NEAR(x[1], 8.0, TOL);
+	CHECK_NEAR(x[1], 2048.0 / 255, TOL);
 	opr_ema_free(e);
 }
 
@@ -71,27 +70,26 @@ static void test_hand(void)
 static void test_long(void)
 {
 	float a[3] = { 0.5f, -1, 2 }, b[1] = { 3 };
-	double ra[3] = { 0.5, -1, 2 }, rb = 3;
+	double ma[3] = { 0, 0, 0 }, mb = 0, pw = 1;
 	struct opr_ema *e = make(0.9, a, 3);
 	struct opr_err err;
 	int k, i;
 
 	CHECK(opr_ema_add(e, b, 1, &err) == OPR_OK, "add b");
 	for (k = 1; k <= 200; k++) {
-		double w = (1.0 + k) / (10.0 + k), d = w < 0.9 ? w : 0.9;
-
 		for (i = 0; i < 3; i++) {
 			a[i] = (float)(i + 1) * (float)((k * 7919) % 13) - 6.0f;
-			ra[i] = d * ra[i] + (1 - d) * a[i];
+			ma[i] = 0.9 * ma[i] + 0.1 * a[i];
 		}
 		b[0] = (float)k;
-		rb = d * rb + (1 - d) * b[0];
+		mb = 0.9 * mb + 0.1 * b[0];
+		pw *= 0.9;
 		opr_ema_update(e);
 	}
 	opr_ema_store(e);
 	for (i = 0; i < 3; i++)
-		CHECK_NEAR(a[i], ra[i], 1e-5);
-	CHECK_NEAR(b[0], rb, 1e-5);
+		CHECK_NEAR(a[i], ma[i] / (1 - pw), 1e-5);
+	CHECK_NEAR(b[0], mb / (1 - pw), 1e-5);
 	opr_ema_free(e);
 }
 
