@@ -6,6 +6,7 @@
  * opr_pass_table / opr_pass_find / opr_pass_names below take the place of
  * src/passes/registry.c, which is then not linked from the library.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +82,34 @@ static void check(const char *line, int want, const char *msg,
 #define EXPECT(cond) do { if (!(cond)) { \
 	printf("FAIL: line %d: %s\n", __LINE__, #cond); fails++; } } while (0)
 
+/*
+ * A training option whose value is in [0, 1) and defaults to 0, stored at
+ * offset off of struct cli_args: its default, the value good (want), 1
+ * refused, and refused without training.
+ */
+static void check_unit_option(const char *opt, const char *good, double want,
+			      size_t off)
+{
+	char line[200];
+	struct cli_args a;
+
+#define FIELD (*(const double *)((const char *)&a + off))
+	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1", OPR_OK, NULL,
+	      &a);
+	EXPECT(FIELD == 0);
+	snprintf(line, sizeof(line), "--passes sfp --ratio 0.5 --data idx:d "
+		 "--epochs 1 %s %s", opt, good);
+	check(line, OPR_OK, NULL, &a);
+	EXPECT(FIELD == want);
+	snprintf(line, sizeof(line), "--passes sfp --ratio 0.5 --data idx:d "
+		 "--epochs 1 %s 1", opt);
+	check(line, OPR_EUSAGE, opt, &a);
+	snprintf(line, sizeof(line), "--passes l1 --ratio 0.5 --data idx:d "
+		 "%s %s", opt, good);
+	check(line, OPR_EUSAGE, "does not apply without training", &a);
+#undef FIELD
+}
+
 int main(void)
 {
 	const char *need = "pass 'sfp' prunes while training: it needs --data "
@@ -149,27 +178,11 @@ int main(void)
 	      OPR_EUSAGE, "--crop-pad", &a);
 	check("--passes l1 --ratio 0.5 --data idx:d --crop-pad 2", OPR_EUSAGE,
 	      "--crop-pad does not apply without training", &a);
-	/* --label-smoothing: default 0, in [0, 1), a training option */
-	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1", OPR_OK, NULL,
-	      &a);
-	EXPECT(a.label_smoothing == 0);
-	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 "
-	      "--label-smoothing 0.1", OPR_OK, NULL, &a);
-	EXPECT(a.label_smoothing == 0.1);
-	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 "
-	      "--label-smoothing 1", OPR_EUSAGE, "--label-smoothing", &a);
-	check("--passes l1 --ratio 0.5 --data idx:d --label-smoothing 0.1",
-	      OPR_EUSAGE, "--label-smoothing does not apply without training",
-	      &a);
-	/* --ema: default 0 (none), in [0, 1), a training option */
-	EXPECT(a.ema == 0);
-	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --ema 0.998",
-	      OPR_OK, NULL, &a);
-	EXPECT(a.ema == 0.998);
-	check("--passes sfp --ratio 0.5 --data idx:d --epochs 1 --ema 1",
-	      OPR_EUSAGE, "--ema", &a);
-	check("--passes l1 --ratio 0.5 --data idx:d --ema 0.9", OPR_EUSAGE,
-	      "--ema does not apply without training", &a);
+	/* --label-smoothing, --ema: default 0, in [0, 1), training options */
+	check_unit_option("--label-smoothing", "0.1", 0.1,
+			  offsetof(struct cli_args, label_smoothing));
+	check_unit_option("--ema", "0.998", 0.998,
+			  offsetof(struct cli_args, ema));
 	/* --mac-aware: with --target-flops only */
 	check("--passes l1 --target-flops 0.5 --mac-aware", OPR_OK, NULL, &a);
 	EXPECT(a.mac_aware == 1);
