@@ -125,6 +125,19 @@ for net in "$root/models/fmnist_resnet20.onnx:r20" "$S/fmnist_resnet56.onnx:f56"
 		--no-augment --data $F $FN --finetune-epochs 5 --bn-recal 20 $T \
 		--report ${tag}_bn_scale_noaug.json > ${tag}_bn_scale_noaug.out 2>&1
 done
+# stop 14: bn_attn held from step 0, without the L1 on gamma, ending with
+# the weights' moving average, and with one ratio for every group (--ratio
+# 0.29: 48.7 % of the MACs) instead of the ranking across groups
+for run in "f0:--target-flops 0.5 --freeze-at 0" \
+	"gl0:--target-flops 0.5 --gamma-l1 0" \
+	"ema998:--target-flops 0.5 --ema 0.998" "uni29:--ratio 0.29"; do
+	for seed in 0 1; do
+		tag=r20_bn_attn_${run%%:*}_s$seed
+		$B "$root/models/fmnist_resnet20.onnx" $tag.onnx --passes bn_attn \
+			${run#*:} --data $F $FN --epochs 5 --no-augment --seed $seed $T \
+			--report $tag.json > $tag.out 2>&1
+	done
+done
 # resnet56 on CIFAR-10 (5085 images), 20 epochs, distilled from the unpruned model
 for m in bn_attn sfp; do
 	$B "$S/resnet56.onnx" c56_$m.onnx --passes $m --target-flops 0.5 --data $C $CN \
