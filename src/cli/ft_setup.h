@@ -44,8 +44,8 @@ int cli_check_ft_paths(const struct cli_args *a, struct opr_err *err);
 /*
  * Fills o from a's training options (--epochs, --batch, --lr, --wd,
  * --seed, --limit, --val-split, --temperature, --alpha, --label-smoothing,
- * --ema, --bn-recal, --log, --log-every, --no-augment, --crop-pad), pre's mean
- * and std (pre must outlive o), threads and teacher (NULL: no
+ * --ema, --bn-recal, --log, --log-every, --no-augment, --crop-pad), pre's
+ * mean and std (pre must outlive o), threads and teacher (NULL: no
  * distillation), and sets both hooks to h's: the progress bar and epoch
  * line (cli_ft_log_hook) and the per-epoch test evaluation
  * (cli_ft_test_hook, active once h->test is set).  h is reset
