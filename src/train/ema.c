@@ -18,20 +18,32 @@ struct opr_ema {
 	double decay;		/* D */
 	long k;			/* updates since the start or restart */
 	double pw;		/* D^k */
-	struct ema_tensor *t;
+	struct ema_tensor *t;	/* cap slots, n_t in use */
 	int n_t, cap;
 };
 
-int opr_ema_new(double decay, struct opr_ema **out, struct opr_err *err)
+int opr_ema_new(double decay, int max_tensors, struct opr_ema **out,
+		struct opr_err *err)
 {
+	struct opr_ema *e;
+
 	*out = NULL;
 	if (!(decay > 0.0 && decay < 1.0))
 		return opr_errf(err, OPR_EUSAGE, "ema: decay %g, want a value "
 				"in (0, 1)", decay);
-	if (!(*out = calloc(1, sizeof(**out))))
+	if (max_tensors < 0)
+		return opr_errf(err, OPR_EUSAGE, "ema: %d tensors", max_tensors);
+	e = calloc(1, sizeof(*e));
+	if (e)
+		e->t = calloc((size_t)max_tensors + 1, sizeof(*e->t));
+	if (!e || !e->t) {
+		free(e);
 		return opr_errf(err, OPR_ENOMEM, "ema: out of memory");
-	(*out)->decay = decay;
-	(*out)->pw = 1.0;
+	}
+	e->decay = decay;
+	e->pw = 1.0;
+	e->cap = max_tensors;
+	*out = e;
 	return OPR_OK;
 }
 
@@ -47,28 +59,21 @@ void opr_ema_free(struct opr_ema *e)
 	free(e);
 }
 
-int opr_ema_add(struct opr_ema *e, const float *x, size_t n,
-		struct opr_err *err)
+int opr_ema_add(struct opr_ema *e, float *x, size_t n, struct opr_err *err)
 {
 	struct ema_tensor *t;
 
 	if (!x || n == 0)
 		return opr_errf(err, OPR_EUSAGE, "ema: tensor %d is empty",
 				e->n_t);
-	if (e->n_t == e->cap) {
-		int cap = e->cap ? 2 * e->cap : 16;
-
-		t = realloc(e->t, (size_t)cap * sizeof(*t));
-		if (!t)
-			return opr_errf(err, OPR_ENOMEM, "ema: out of memory");
-		e->t = t;
-		e->cap = cap;
-	}
+	if (e->n_t == e->cap)
+		return opr_errf(err, OPR_EUSAGE, "ema: more than %d tensors",
+				e->cap);
 	t = &e->t[e->n_t];
 	if (!(t->avg = malloc(n * sizeof(float))))
 		return opr_errf(err, OPR_ENOMEM, "ema: out of memory for %zu "
 				"values", n);
-	t->x = (float *)x;
+	t->x = x;
 	t->n = n;
 	memcpy(t->avg, x, n * sizeof(float));
 	e->n_t++;

@@ -29,20 +29,22 @@
 struct opr_ema;
 
 /*
- * Creates an average with decay D in (0, 1) and no tensors.  On success
- * *out owns it (free with opr_ema_free()); on failure *out is NULL.
+ * Creates an average with decay D in (0, 1), room for max_tensors >= 0
+ * tensors and none yet.  On success *out owns it (free with
+ * opr_ema_free()); on failure *out is NULL.
  */
-int opr_ema_new(double decay, struct opr_ema **out, struct opr_err *err);
+int opr_ema_new(double decay, int max_tensors, struct opr_ema **out,
+		struct opr_err *err);
 
 /* Frees e and its copies.  NULL is a no-op. */
 void opr_ema_free(struct opr_ema *e);
 
 /*
- * Adds the n >= 1 floats at x, which must stay valid while e uses them;
- * the average of x starts as a copy of x now.
+ * Adds the n >= 1 floats at x, which must stay valid while e uses them
+ * (opr_ema_store() writes them); the average of x starts as a copy of x
+ * now.  OPR_EUSAGE once max_tensors are added.
  */
-int opr_ema_add(struct opr_ema *e, const float *x, size_t n,
-		struct opr_err *err);
+int opr_ema_add(struct opr_ema *e, float *x, size_t n, struct opr_err *err);
 
 /* One update of every tensor's average from its current x (see above). */
 void opr_ema_update(struct opr_ema *e);

@@ -109,7 +109,7 @@ static int check_opts(const struct opr_ft_opts *o, struct opr_err *err)
 	if (!(o->label_smoothing >= 0 && o->label_smoothing < 1))
 		return opr_errf(err, OPR_EUSAGE, "finetune: label smoothing "
 				"must be in [0, 1)");
-	if (!(o->ema == 0 || (o->ema > 0 && o->ema < 1)))
+	if (!(o->ema >= 0 && o->ema < 1))
 		return opr_errf(err, OPR_EUSAGE, "finetune: the moving average's "
 				"decay must be in (0, 1)");
 	if (o->epochs == 0 && o->bn_recal == 0)
@@ -192,7 +192,7 @@ static int make_ema(struct opr_ft_run *f, struct opr_err *err)
 {
 	int i, n = opr_train_n_tensors(f->t), rc;
 
-	if ((rc = opr_ema_new(f->o->ema, &f->ema, err)))
+	if ((rc = opr_ema_new(f->o->ema, n, &f->ema, err)))
 		return rc;
 	for (i = 0; i < n; i++) {
 		const struct opr_train_tensor *tt = opr_train_tensor(f->t, i);

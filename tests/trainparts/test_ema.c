@@ -13,12 +13,13 @@
 
 #define TOL 1e-6
 
+/* An average with room for two tensors, x the first. */
 static struct opr_ema *make(double decay, float *x, size_t n)
 {
 	struct opr_ema *e;
 	struct opr_err err;
 
-	if (opr_ema_new(decay, &e, &err) != OPR_OK ||
+	if (opr_ema_new(decay, 2, &e, &err) != OPR_OK ||
 	    opr_ema_add(e, x, n, &err) != OPR_OK) {
 		printf("setup: %s\n", err.msg);
 		exit(1);
@@ -99,12 +100,15 @@ static void test_errors(void)
 	struct opr_err err;
 	float x = 1;
 
-	CHECK(opr_ema_new(0.0, &e, &err) == OPR_EUSAGE && !e, "decay 0");
-	CHECK(opr_ema_new(1.0, &e, &err) == OPR_EUSAGE && !e, "decay 1");
-	CHECK(opr_ema_new(NAN, &e, &err) == OPR_EUSAGE && !e, "decay NaN");
-	CHECK(opr_ema_new(0.9, &e, &err) == OPR_OK && e, "decay 0.9");
+	CHECK(opr_ema_new(0.0, 1, &e, &err) == OPR_EUSAGE && !e, "decay 0");
+	CHECK(opr_ema_new(1.0, 1, &e, &err) == OPR_EUSAGE && !e, "decay 1");
+	CHECK(opr_ema_new(NAN, 1, &e, &err) == OPR_EUSAGE && !e, "decay NaN");
+	CHECK(opr_ema_new(0.9, -1, &e, &err) == OPR_EUSAGE && !e, "-1 tensors");
+	CHECK(opr_ema_new(0.9, 1, &e, &err) == OPR_OK && e, "decay 0.9");
 	CHECK(opr_ema_add(e, &x, 0, &err) == OPR_EUSAGE, "empty tensor");
 	CHECK(opr_ema_add(e, NULL, 1, &err) == OPR_EUSAGE, "NULL tensor");
+	CHECK(opr_ema_add(e, &x, 1, &err) == OPR_OK, "the one tensor");
+	CHECK(opr_ema_add(e, &x, 1, &err) == OPR_EUSAGE, "a second tensor");
 	opr_ema_free(e);
 	opr_ema_free(NULL);
 }
